@@ -1,0 +1,12 @@
+.PHONY: run test worker bench
+
+# Set up and run Kolony: web (HTTP + WebSocket), an RQ worker, demo data, a sample video ad.
+run:
+	bash scripts/run.sh
+
+# Set up and run the whole test suite (PostgreSQL, Redis, real Chromium).
+test:
+	bash scripts/test.sh $(ARGS)
+
+worker:
+	.venv/bin/python manage.py rqworker default render --with-scheduler

@@ -1,0 +1,208 @@
+"""Sign-up, sign-in, organization switching, the team page and the audit log. Thin: the work is
+in ``services`` and ``selectors``."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
+
+from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can, switch_organization
+
+from . import selectors, services
+from .forms import InviteForm, LoginForm, RoleForm, SignupForm
+from .models import Invitation, Membership
+
+
+def _flash_validation_error(request, exc: ValidationError):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("core:dashboard")
+    next_url = request.GET.get("next") or request.POST.get("next") or ""
+    form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_signup(**form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome to Kolony! Your organization is ready.")
+            if next_url.startswith("/") and not next_url.startswith("//"):
+                return redirect(next_url)
+            return redirect("core:dashboard")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+def no_organization(request):
+    if current_membership(request) is not None:
+        return redirect("core:dashboard")
+    return render(request, "accounts/no_organization.html")
+
+
+@login_required
+@require_POST
+def organization_switch(request, org_id: int):
+    switch_organization(request, org_id)
+    messages.success(request, f"Switched to {request.organization.name}.")
+    return redirect("core:dashboard")
+
+
+@login_required
+@require_POST
+def organization_create(request):
+    try:
+        org = services.organization_create(name=request.POST.get("name", ""), owner=request.user)
+    except ValidationError as exc:
+        _flash_validation_error(request, exc)
+        return redirect("accounts:team")
+    switch_organization(request, org.pk)
+    messages.success(request, f"Created {org.name}.")
+    return redirect("core:dashboard")
+
+
+@org_required("view")
+def team(request):
+    membership = current_membership(request)
+    org = membership.organization
+    can_manage = role_can(membership.role, "manage_team")
+    invite_form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Only owners and admins can invite teammates.")
+        if invite_form.is_valid():
+            try:
+                invitation, url = services.invitation_create(
+                    actor_membership=membership, request=request, **invite_form.cleaned_data
+                )
+            except ValidationError as exc:
+                invite_form.add_error(None, exc)
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return redirect("accounts:team")
+    return render(
+        request,
+        "accounts/team.html",
+        {
+            "members": selectors.member_list(organization=org),
+            "invitations": selectors.invitation_pending_list(organization=org) if can_manage else [],
+            "invite_form": invite_form,
+            "can_manage": can_manage,
+            "role_form": RoleForm(),
+        },
+    )
+
+
+@org_required("manage_team")
+@require_POST
+def member_role(request, membership_id: int):
+    actor = current_membership(request)
+    target = get_for_org_or_404(Membership.objects.select_related("user"), actor.organization, pk=membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid role.")
+        return redirect("accounts:team")
+    try:
+        services.membership_change_role(actor_membership=actor, membership=target, role=form.cleaned_data["role"])
+    except ValidationError as exc:
+        _flash_validation_error(request, exc)
+    else:
+        messages.success(request, f"{target.user.email} is now {target.get_role_display()}.")
+    return redirect("accounts:team")
+
+
+@org_required("manage_team")
+@require_POST
+def member_remove(request, membership_id: int):
+    actor = current_membership(request)
+    target = get_for_org_or_404(Membership.objects.select_related("user"), actor.organization, pk=membership_id)
+    try:
+        services.membership_remove(actor_membership=actor, membership=target)
+    except ValidationError as exc:
+        _flash_validation_error(request, exc)
+    else:
+        messages.success(request, f"Removed {target.user.email}.")
+        if target.user_id == request.user.pk:
+            request.session.pop("kolony_org_id", None)
+            return redirect("core:dashboard")
+    return redirect("accounts:team")
+
+
+@org_required("manage_team")
+@require_POST
+def invitation_revoke(request, invitation_id: int):
+    actor = current_membership(request)
+    invitation = get_for_org_or_404(Invitation, actor.organization, pk=invitation_id)
+    try:
+        services.invitation_revoke(actor_membership=actor, invitation=invitation)
+    except ValidationError as exc:
+        _flash_validation_error(request, exc)
+    else:
+        messages.success(request, f"Revoked the invitation to {invitation.email}.")
+    return redirect("accounts:team")
+
+
+def invitation_accept(request, token: str):
+    try:
+        invitation = services.invitation_from_token(token)
+    except ValidationError as exc:
+        return render(request, "accounts/invitation_invalid.html", {"errors": exc.messages}, status=400)
+    if not request.user.is_authenticated:
+        here = reverse("accounts:invitation_accept", args=[token])
+        return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "here": here})
+    if request.method == "POST":
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except ValidationError as exc:
+            return render(request, "accounts/invitation_invalid.html", {"errors": exc.messages}, status=400)
+        switch_organization(request, membership.organization_id)
+        messages.success(request, f"You joined {membership.organization.name} as {membership.get_role_display()}.")
+        return redirect("core:dashboard")
+    return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
+
+
+@org_required("view")
+def audit_log(request):
+    org = current_membership(request).organization
+    events = selectors.audit_event_list(organization=org, action=request.GET.get("action", ""))
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html", {"page": page, "action": request.GET.get("action", "")})

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make run`: set up, migrate, load demo data, render a sample ad, start the web server and an RQ worker.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+source scripts/setup.sh run
+PORT=${PORT:-8000}
+PY=.venv/bin/python
+
+say "Migrating the database"
+$PY manage.py migrate --noinput
+$PY manage.py collectstatic --noinput -v 0
+say "Loading demo data"
+$PY manage.py seed_demo
+
+say "Starting an RQ worker (queues default, render)"
+mkdir -p var/log
+$PY manage.py rqworker default render --with-scheduler >var/log/worker.log 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+
+say "Kolony is running at http://127.0.0.1:$PORT/  (sign in as demo@kolony.test; Ctrl-C stops it)"
+$PY manage.py runserver "0.0.0.0:$PORT"

@@ -1,0 +1,31 @@
+"""Tenant-scoped routes of accounts (see tests/integration/test_tenant_isolation.py)."""
+
+from kolony.accounts.models import AuditEvent, Invitation, Membership
+
+PUBLIC = {
+    "accounts:invitation_accept",  # a signed token, checked by the service
+    "accounts:password_reset_confirm",  # Django's uid/token reset link
+}
+# Routes that only take POST: their owner check uses POST (and is harmless on these fixtures).
+OWNER_METHOD = {
+    "accounts:organization_switch": "post",
+    "accounts:member_role": "post",
+    "accounts:member_remove": "post",
+    "accounts:invitation_revoke": "post",
+}
+
+
+def routes(ctx):
+    bob_membership = Membership.objects.get(user=ctx.bob, organization=ctx.alice_org)
+    invitation = Invitation.objects.create(organization=ctx.alice_org, email="pending@example.com", invited_by=ctx.alice)
+    event = AuditEvent.objects.create(organization=ctx.alice_org, actor=ctx.alice, action="test.event")
+    return {
+        "accounts:organization_switch": {"org_id": ctx.alice_org.pk},
+        "accounts:member_role": {"membership_id": bob_membership.pk},
+        "accounts:member_remove": {"membership_id": bob_membership.pk},
+        "accounts:invitation_revoke": {"invitation_id": invitation.pk},
+        "api:organization-detail": {"pk": ctx.alice_org.pk},
+        "api:member-detail": {"pk": bob_membership.pk},
+        "api:invitation-detail": {"pk": invitation.pk},
+        "api:audit-event-detail": {"pk": event.pk},
+    }

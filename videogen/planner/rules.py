@@ -1,0 +1,168 @@
+"""Deterministic rule-based planner (the default backend).
+
+Structure follows the common direct-response ad arc: hook → benefits → product → offer → end
+card with call to action. Scene count scales with duration (4 scenes for a 6 s bumper, up to 8).
+Voiceover lines are cut to what fits each scene at the brief's speaking rate.
+"""
+
+from __future__ import annotations
+
+import random
+
+from videogen.brief import Brief
+from videogen.planner import copy as cp
+from videogen.planner.schema import MAX_SCENES, MIN_SCENES, Scene, ScenePlan, Visual
+
+FPS = 30
+VOICE_LEAD_IN = 0.25  # seconds of silence before a scene's voiceover starts
+VOICE_TAIL = 0.3  # seconds left free at a scene's end
+
+STYLE_TRANSITIONS = {
+    "vibrant": ["slideleft", "smoothleft", "circleopen", "slideup"],
+    "casual": ["slideup", "smoothleft", "fade"],
+    "minimalist": ["dissolve", "fade"],
+    "professional": ["fade", "wipeleft", "smoothleft"],
+    "corporate": ["wipeleft", "fade", "fadeblack"],
+}
+STYLE_TEXT_ANIMATION = {
+    "vibrant": ["pop", "slide_up"],
+    "casual": ["pop", "slide_up"],
+    "minimalist": ["fade"],
+    "professional": ["slide_up", "fade"],
+    "corporate": ["slide_up"],
+}
+MOTIONS = ["zoom_in", "pan_right", "zoom_out", "pan_left", "pan_up"]
+
+HOOK_TEMPLATES = {
+    "marketing_video": "Meet {p}.",
+    "explainer": "Here's how {p} works.",
+    "product_demo": "This is {p}.",
+    "social_media": "You need to see {p}.",
+    "story": "Every great day starts somewhere. Ours starts with {p}.",
+}
+
+
+def scene_count(duration: float) -> int:
+    """4 scenes for 6–13 s, one more per ~3 s after that, at most 8 (30 s and longer)."""
+    return max(MIN_SCENES, min(MAX_SCENES, round(duration / 3.0)))
+
+
+def frames(seconds: float) -> int:
+    return int(round(seconds * FPS))
+
+
+def split_durations(total: float, roles: list[str]) -> list[float]:
+    """Split ``total`` seconds over ``roles``: the end card gets 20 % (1.5–4 s), the hook a bit
+    less than the rest. Durations are whole frames at 30 fps and add up to ``total`` exactly."""
+    total_f = frames(total)
+    end_f = frames(max(1.5, min(4.0, total * 0.2)))
+    weights = [0.85 if r == "hook" else 1.1 if r == "product" else 1.0 for r in roles[:-1]]
+    rest = total_f - end_f
+    out = [int(rest * w / sum(weights)) for w in weights]
+    out[-1] += rest - sum(out)
+    out.append(end_f)
+    return [f / FPS for f in out]
+
+
+def max_words(duration: float, rate_wpm: int) -> float:
+    """Words that fit in a scene of ``duration`` seconds at ``rate_wpm`` words per minute."""
+    return max(1.0, rate_wpm / 60.0 * max(0.5, duration - VOICE_LEAD_IN - VOICE_TAIL) * 0.92)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?。！？" else text + "."
+
+
+def plan_with_rules(brief: Brief) -> ScenePlan:
+    """Brief → :class:`ScenePlan`, deterministically from ``brief.seed``. Never raises for a valid brief."""
+    rng = random.Random(brief.seed)
+    english = brief.language.startswith("en")
+    p = brief.product_name
+    points = cp.clauses(brief.text_prompt)
+    if brief.source_text:
+        points += [s for s in cp.summarize(brief.source_text, brief.product_name + " " + brief.text_prompt, 4)]
+    offers = [c for c in points if cp.is_offer(c)]
+    benefits = [c for c in points if not cp.is_offer(c)] or [brief.text_prompt]
+
+    n = scene_count(brief.duration)
+    middle = n - 2  # between hook and end card
+    roles = ["hook"]
+    has_offer = bool(offers) and middle >= 2
+    n_benefit = middle - (1 if has_offer else 0) - (1 if middle >= 3 else 0)
+    roles += ["benefit"] * n_benefit
+    if middle >= 3:
+        roles.append("product")
+    if has_offer:
+        roles.append("offer")
+    roles.append("end_card")
+    durations = split_durations(brief.duration, roles)
+
+    transitions = STYLE_TRANSITIONS[brief.style]
+    animations = STYLE_TEXT_ANIMATION[brief.style]
+    n_images = len(brief.images)
+    scenes: list[Scene] = []
+    b_i = 0
+    img_i = 0
+    script = list(brief.script or [])
+    for i, (role, dur) in enumerate(zip(roles, durations)):
+        budget = max_words(dur, brief.voice.rate_wpm)
+        visual = Visual(source="solid_brand")
+        if role in ("hook", "benefit", "product") and n_images:
+            visual = Visual(source="product_image", image_index=img_i % n_images)
+            img_i += 1
+        elif role == "offer" and n_images and brief.style in ("minimalist", "professional"):
+            visual = Visual(source="product_image", image_index=img_i % n_images)
+        sub = ""
+        if role == "hook":
+            lead = benefits[0]
+            text = p
+            sub = cp.headline(lead, 7)
+            vo = (HOOK_TEMPLATES[brief.request_type].format(p=p) + " " if english else p + ". ") + _sentence(lead)
+        elif role == "benefit":
+            b = benefits[(b_i + 1) % len(benefits)] if len(benefits) > 1 else benefits[0]
+            b_i += 1
+            text = cp.headline(b, 5)
+            vo = _sentence(b)
+        elif role == "product":
+            text = p
+            sub = cp.headline(benefits[0], 6) if len(benefits) == 1 else cp.headline(benefits[-1], 6)
+            vo = (f"{p}. Made for the way you live." if english else f"{p}.")
+            if brief.request_type == "product_demo" and english:
+                vo = f"See {p} in action."
+        elif role == "offer":
+            text = cp.headline(offers[0], 6)
+            sub = brief.call_to_action if english else ""
+            vo = _sentence(offers[0])
+        else:
+            text = brief.call_to_action
+            sub = brief.display_url
+            vo = _sentence(f"{brief.call_to_action} at {brief.display_url}" if (english and brief.display_url) else brief.call_to_action)
+        if script:
+            if role == "end_card" or len(script) == 1 or i == n - 1:
+                vo = " ".join(script)
+                script = []
+            else:
+                vo = script.pop(0)
+        elif role != "end_card":
+            vo = cp.fit_words(vo, budget)
+            if vo and vo[-1] not in ".!?。！？":
+                vo += "."
+        scenes.append(
+            Scene(
+                id=f"s{i + 1}",
+                role=role,
+                duration=dur,
+                voiceover=vo[:400],
+                on_screen_text=text[:120],
+                subtext=sub[:160],
+                visual=visual,
+                motion="static" if role == "end_card" else rng.choice(MOTIONS),
+                text_animation=animations[0] if role in ("hook", "end_card") else rng.choice(animations),
+                transition=rng.choice(transitions),
+            )
+        )
+    return ScenePlan(planner="rules", seed=brief.seed, scenes=scenes)

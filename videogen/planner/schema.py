@@ -1,0 +1,94 @@
+"""The scene plan: an ordered list of scenes with durations, voiceover, on-screen text, visual
+source and motion. A plain pydantic model, so the Studio can store it, let users edit it, and
+hand it back to :func:`videogen.pipeline.run_pipeline`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SceneRole = Literal["hook", "benefit", "product", "offer", "end_card"]
+VisualSource = Literal["product_image", "solid_brand", "uploaded_clip", "generated_clip"]
+Motion = Literal["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "static"]
+TextAnimation = Literal["slide_up", "fade", "pop"]
+Transition = Literal["fade", "dissolve", "slideleft", "slideup", "wipeleft", "smoothleft", "circleopen", "fadeblack"]
+
+MIN_SCENES, MAX_SCENES = 4, 8
+MIN_SCENE_SECONDS, MAX_SCENE_SECONDS = 1.0, 20.0
+MIN_TOTAL_SECONDS, MAX_TOTAL_SECONDS = 6.0, 60.0
+
+
+class Visual(BaseModel):
+    """Where a scene's picture comes from. ``image_index`` indexes ``brief.images`` for
+    ``product_image``; clips fall back to the product image or the brand background on the CPU."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: VisualSource = "product_image"
+    image_index: int | None = Field(default=None, ge=0)
+
+
+class Scene(BaseModel):
+    """One scene. ``duration`` in seconds; ``voiceover`` is spoken, ``on_screen_text`` is the
+    headline, ``subtext`` a smaller line under it; ``transition`` leads into the next scene."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=40)
+    role: SceneRole
+    duration: float = Field(ge=MIN_SCENE_SECONDS, le=MAX_SCENE_SECONDS)
+    voiceover: str = Field(default="", max_length=400)
+    on_screen_text: str = Field(default="", max_length=120)
+    subtext: str = Field(default="", max_length=160)
+    visual: Visual = Field(default_factory=Visual)
+    motion: Motion = "zoom_in"
+    text_animation: TextAnimation = "slide_up"
+    transition: Transition = "fade"
+
+
+class ScenePlan(BaseModel):
+    """A scene plan. Scene ``start`` times follow from order and durations; the ad lasts
+    ``sum(duration)`` seconds (6–60). ``planner`` names the backend that made it."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = 1
+    planner: str = "rules"
+    seed: int = 0
+    scenes: list[Scene] = Field(min_length=MIN_SCENES, max_length=MAX_SCENES)
+
+    @model_validator(mode="after")
+    def _check(self) -> "ScenePlan":
+        total = self.total_duration
+        if not (MIN_TOTAL_SECONDS - 0.01 <= total <= MAX_TOTAL_SECONDS + 0.01):
+            raise ValueError(f"scene durations add up to {total:.2f} s; expected {MIN_TOTAL_SECONDS:g}–{MAX_TOTAL_SECONDS:g} s")
+        ids = [s.id for s in self.scenes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("scene ids must be unique")
+        return self
+
+    @property
+    def total_duration(self) -> float:
+        """Length of the ad in seconds."""
+        return round(sum(s.duration for s in self.scenes), 3)
+
+    def starts(self) -> list[float]:
+        """Start time of each scene in seconds."""
+        out, t = [], 0.0
+        for s in self.scenes:
+            out.append(round(t, 3))
+            t += s.duration
+        return out
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict; each scene also carries its computed ``start`` (ignored on load)."""
+        d = self.model_dump(mode="json")
+        for scene, start in zip(d["scenes"], self.starts()):
+            scene["start"] = start
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ScenePlan":
+        """Validate a dict from :meth:`to_dict` (or an edited copy). Raises pydantic ``ValidationError``."""
+        data = dict(data)
+        data["scenes"] = [{k: v for k, v in s.items() if k != "start"} for s in data.get("scenes", [])]
+        return cls.model_validate(data)

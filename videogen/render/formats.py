@@ -1,0 +1,140 @@
+"""Output formats: frame sizes, safe zones, layout boxes and encoder settings per aspect ratio.
+
+Sources for the numbers:
+
+* Sizes and the 9:16 safe zone (keep text out of the top 14 % and the bottom 35 %) come from
+  Meta's Reels/Stories ad specs, as summarised in ``shared/DESIGN.md`` §6.
+* For 1:1, 4:5 and 16:9 we keep text inside the 90 % "title safe" area (5 % margins), the
+  broadcast convention of SMPTE ST 2046-1, which also clears Feed and YouTube overlays.
+* Encoding: H.264 High, yuv420p, 30 fps CFR, AAC-LC 48 kHz stereo ≥ 128 kb/s, faststart, no
+  edit lists (DESIGN §6; Meta video ad specs; YouTube recommended upload encoding settings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FPS = 30
+AUDIO_RATE = 48_000
+AUDIO_BITRATE = "192k"
+# x264 settings: CRF 21 is visually transparent for flat-colour ad material; preset "veryfast"
+# keeps a 1080×1920 render above 2× real time on two cores (see bench/render_speed.py).
+X264_PRESET = "veryfast"
+X264_CRF = 21
+GOP_FRAMES = 2 * FPS  # a keyframe every 2 s: fast seeking in players and review UIs
+TARGET_LUFS = -14.0  # integrated loudness, EBU R128 / ITU-R BS.1770 (DESIGN §6)
+TARGET_TRUE_PEAK = -1.0  # dBTP ceiling (DESIGN §6)
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned rectangle in pixels: left, top, right, bottom (right/bottom exclusive)."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    def contains(self, other: "Box") -> bool:
+        return (
+            other.left >= self.left
+            and other.top >= self.top
+            and other.right <= self.right
+            and other.bottom <= self.bottom
+        )
+
+    def scaled(self, factor: float) -> "Box":
+        return Box(*(int(round(v * factor)) for v in (self.left, self.top, self.right, self.bottom)))
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    """One placement format.
+
+    ``safe`` is where text may go; ``photo`` is where the product photo card sits in the card
+    layout; ``headline`` holds the on-screen text; ``captions`` holds the burned-in captions
+    (bottom-aligned). All boxes are in output pixels and lie inside ``safe`` except ``photo``
+    (a picture, not text).
+    """
+
+    ratio: str
+    width: int
+    height: int
+    safe: Box
+    photo: Box
+    headline: Box
+    captions: Box
+    logo_height: int
+    layout: str  # "stack" (photo above text) or "split" (text left, photo right)
+
+    @property
+    def stem(self) -> str:
+        """File stem, e.g. ``ad_9x16`` for 9:16."""
+        return "ad_" + self.ratio.replace(":", "x")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.width, self.height)
+
+
+def _title_safe(w: int, h: int) -> Box:
+    return Box(round(w * 0.05), round(h * 0.05), w - round(w * 0.05), h - round(h * 0.05))
+
+
+FORMATS: dict[str, FormatSpec] = {
+    # Reels/Stories: top 14 % (269 px) and bottom 35 % (672 px) are covered by platform UI;
+    # 6 % side margins clear the like/comment rail.
+    "9:16": FormatSpec(
+        ratio="9:16", width=1080, height=1920,
+        safe=Box(65, 269, 1015, 1248),
+        photo=Box(75, 380, 1005, 1000),
+        headline=Box(65, 1010, 1015, 1150),
+        captions=Box(65, 1156, 1015, 1248),
+        logo_height=72, layout="stack",
+    ),
+    "1:1": FormatSpec(
+        ratio="1:1", width=1080, height=1080,
+        safe=_title_safe(1080, 1080),
+        photo=Box(150, 140, 930, 620),
+        headline=Box(54, 636, 1026, 880),
+        captions=Box(54, 890, 1026, 1026),
+        logo_height=64, layout="stack",
+    ),
+    "4:5": FormatSpec(
+        ratio="4:5", width=1080, height=1350,
+        safe=_title_safe(1080, 1350),
+        photo=Box(90, 160, 990, 780),
+        headline=Box(54, 800, 1026, 1120),
+        captions=Box(54, 1130, 1026, 1282),
+        logo_height=68, layout="stack",
+    ),
+    "16:9": FormatSpec(
+        ratio="16:9", width=1920, height=1080,
+        safe=_title_safe(1920, 1080),
+        photo=Box(1000, 140, 1824, 820),
+        headline=Box(96, 200, 940, 820),
+        captions=Box(96, 850, 1824, 1026),
+        logo_height=64, layout="split",
+    ),
+}
+
+RATIOS: tuple[str, ...] = tuple(FORMATS)
+
+
+def get_format(ratio: str) -> FormatSpec:
+    """Return the :class:`FormatSpec` for ``ratio`` ("9:16", "1:1", "4:5", "16:9").
+
+    Raises ``KeyError`` with the accepted values for anything else.
+    """
+    try:
+        return FORMATS[ratio]
+    except KeyError:
+        raise KeyError(f"unknown aspect ratio {ratio!r}; expected one of {', '.join(RATIOS)}") from None

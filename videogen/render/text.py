@@ -1,0 +1,256 @@
+"""Text layout with Pillow: font fallback (Latin/CJK/emoji), word wrap, shrink-to-fit, RTL.
+
+Text never overflows its box: :func:`fit_text` tries sizes from large to small, wraps at word
+boundaries (CJK: between characters), breaks words longer than a line, and as a last resort cuts
+the text with an ellipsis. Right-to-left paragraphs (Arabic, Hebrew) are shaped and reordered by
+libraqm (FriBiDi + HarfBuzz) when Pillow has it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+
+from videogen.render.fonts import EMOJI_NATIVE_SIZE, font_path, load_font
+
+_EMOJI_RE = re.compile(
+    "(?:[\U0001F1E6-\U0001F1FF]{2})"  # flags
+    "|(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF]"
+    "[\uFE0F\U0001F3FB-\U0001F3FF]*(?:\u200D[\U0001F000-\U0001FAFF\u2600-\u27BF][\uFE0F\U0001F3FB-\U0001F3FF]*)*)"
+)
+_CJK_RE = re.compile(r"[\u2E80-\u2FFF\u3000-\u30FF\u3100-\u31FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF00-\uFFEF]")
+_RTL_RE = re.compile(r"[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
+
+
+def strip_emoji(text: str) -> str:
+    """Text without emoji (for TTS and captions: libass draws no colour glyphs)."""
+    return re.sub(r"\s{2,}", " ", _EMOJI_RE.sub("", text).replace("\uFE0F", "")).strip()
+
+
+def is_rtl(text: str) -> bool:
+    """True when the first strong character is right-to-left."""
+    for ch in text:
+        bidi = unicodedata.bidirectional(ch)
+        if bidi in ("R", "AL"):
+            return True
+        if bidi == "L":
+            return False
+    return False
+
+
+def runs(text: str) -> list[tuple[str, str]]:
+    """Split text into (kind, text) runs; kind is "main", "cjk" or "emoji"."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for m in _EMOJI_RE.finditer(text):
+        out += _split_cjk(text[pos: m.start()])
+        out.append(("emoji", m.group()))
+        pos = m.end()
+    out += _split_cjk(text[pos:])
+    return [r for r in out if r[1]]
+
+
+def _split_cjk(text: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for ch in text:
+        kind = "cjk" if _CJK_RE.match(ch) else "main"
+        if out and (out[-1][0] == kind or (ch == " " and out[-1][0] == "cjk")):
+            out[-1] = (out[-1][0], out[-1][1] + ch)
+        else:
+            out.append((kind, ch))
+    return out
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """Font files for one text role: ``main`` (Latin etc.), ``cjk`` and ``emoji``."""
+
+    main: str
+    cjk: str
+    emoji: str
+
+    @classmethod
+    def for_role(cls, role: str, brand_font: str | None = None) -> "FontSet":
+        cjk = "cjk-bold" if "bold" in role else "cjk"
+        return cls(main=brand_font or str(font_path(role)), cjk=str(font_path(cjk)), emoji=str(font_path("emoji")))
+
+
+@functools.lru_cache(maxsize=512)
+def _emoji_bitmap(cluster: str, emoji_font: str, size: int) -> Image.Image:
+    font = load_font(emoji_font, EMOJI_NATIVE_SIZE)
+    im = Image.new("RGBA", (EMOJI_NATIVE_SIZE * 3, EMOJI_NATIVE_SIZE * 2), (0, 0, 0, 0))
+    ImageDraw.Draw(im).text((0, 0), cluster, font=font, embedded_color=True)
+    bbox = im.getbbox() or (0, 0, 1, 1)
+    im = im.crop(bbox)
+    scale = size / EMOJI_NATIVE_SIZE
+    return im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.Resampling.LANCZOS)
+
+
+def line_width(text: str, fonts: FontSet, size: int) -> float:
+    """Advance width of one line in pixels."""
+    w = 0.0
+    for kind, run in runs(text):
+        if kind == "emoji":
+            w += _emoji_bitmap(run, fonts.emoji, size).width + size * 0.08
+        else:
+            w += load_font(fonts.cjk if kind == "cjk" else fonts.main, size).getlength(run)
+    return w
+
+
+def _tokens(text: str) -> list[str]:
+    """Wrap units: words with their trailing space; each CJK character on its own."""
+    toks: list[str] = []
+    for word in re.findall(r"\S+\s*", text):
+        if _CJK_RE.search(word):
+            buf = ""
+            for ch in word:
+                if _CJK_RE.match(ch):
+                    if buf:
+                        toks.append(buf)
+                        buf = ""
+                    toks.append(ch)
+                else:
+                    buf += ch
+            if buf:
+                toks.append(buf)
+        else:
+            toks.append(word)
+    return toks
+
+
+def wrap(text: str, fonts: FontSet, size: int, max_width: float, *, break_words: bool) -> list[str]:
+    """Greedy wrap into lines no wider than ``max_width`` px. With ``break_words``, a word wider
+    than a line is split between characters; otherwise it is left whole (and overflows)."""
+    lines: list[str] = []
+    cur = ""
+    for tok in _tokens(text):
+        cand = cur + tok
+        if not cur or line_width(cand.rstrip(), fonts, size) <= max_width:
+            cur = cand
+            if line_width(cur.rstrip(), fonts, size) > max_width and break_words:
+                # a single token wider than the line: cut it character by character
+                pieces, piece = [], ""
+                for ch in cur:
+                    if piece and line_width((piece + ch).rstrip(), fonts, size) > max_width:
+                        pieces.append(piece)
+                        piece = ""
+                    piece += ch
+                lines += pieces
+                cur = piece
+            continue
+        lines.append(cur.rstrip())
+        cur = tok
+        if line_width(cur.rstrip(), fonts, size) > max_width and break_words:
+            pieces, piece = [], ""
+            for ch in cur:
+                if piece and line_width((piece + ch).rstrip(), fonts, size) > max_width:
+                    pieces.append(piece)
+                    piece = ""
+                piece += ch
+            lines += pieces
+            cur = piece
+    if cur.strip():
+        lines.append(cur.rstrip())
+    return [ln for ln in lines if ln.strip()]
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """Wrapped text ready to draw: lines, font size and line height in px, block width/height in px."""
+
+    lines: tuple[str, ...]
+    size: int
+    line_height: int
+    width: int
+    height: int
+    fonts: FontSet
+    rtl: bool
+
+
+LINE_SPACING = 1.18
+
+
+def fit_text(
+    text: str, fonts: FontSet, max_width: int, max_height: int, *, max_size: int, min_size: int, max_lines: int = 3
+) -> TextBlock:
+    """Largest layout of ``text`` that fits ``max_width`` × ``max_height`` px.
+
+    Sizes go from ``max_size`` down to ``min_size`` (−8 % steps). Words are kept whole while
+    possible; at ``min_size`` long words are broken; if the text still does not fit, lines are
+    cut and the last one ends with "…". The returned block always fits.
+    """
+    text = " ".join(text.split())
+    rtl = is_rtl(text)
+    if not text:
+        return TextBlock((), min_size, 0, 0, 0, fonts, rtl)
+    size = max_size
+    while True:
+        last = size <= min_size
+        size = max(size, min_size)
+        for break_words in (False, True) if last else (False,):
+            lines = wrap(text, fonts, size, max_width, break_words=break_words)
+            lh = int(round(size * LINE_SPACING))
+            widths = [line_width(ln, fonts, size) for ln in lines]
+            if len(lines) <= max_lines and lh * len(lines) <= max_height and max(widths) <= max_width:
+                return TextBlock(tuple(lines), size, lh, int(max(widths)) + 1, lh * len(lines), fonts, rtl)
+        if last:
+            break
+        size = int(size * 0.92)
+    # Still too long at the minimum size: keep what fits and end with an ellipsis.
+    lh = int(round(size * LINE_SPACING))
+    keep = max(1, min(max_lines, max_height // max(lh, 1)))
+    lines = wrap(text, fonts, size, max_width, break_words=True)[:keep]
+    last_line = lines[-1]
+    while last_line and line_width(last_line + "…", fonts, size) > max_width:
+        last_line = last_line[:-1]
+    lines[-1] = last_line.rstrip() + "…"
+    widths = [line_width(ln, fonts, size) for ln in lines]
+    return TextBlock(tuple(lines), size, lh, int(max(widths)) + 1, lh * len(lines), fonts, rtl)
+
+
+def draw_block(
+    img: Image.Image, block: TextBlock, x: int, y: int, width: int, *, align: str = "center",
+    fill: tuple = (255, 255, 255, 255), shadow: tuple | None = None,
+) -> tuple[int, int, int, int]:
+    """Draw ``block`` with its top-left at (``x``, ``y``), lines aligned within ``width`` px.
+
+    ``align``: "left", "center" or "right" (RTL blocks flip left/right). ``shadow`` is an RGBA
+    colour drawn 3 % of the size down-right. Returns the ink bounding box (l, t, r, b) in px.
+    """
+    draw = ImageDraw.Draw(img)
+    if block.rtl and align in ("left", "right"):
+        align = "right" if align == "left" else "left"
+    main = load_font(block.fonts.main, block.size)
+    ascent = main.getmetrics()[0]
+    l, t, r, b = 10**9, 10**9, -1, -1
+    for i, line in enumerate(block.lines):
+        lw = line_width(line, block.fonts, block.size)
+        lx = x + (0 if align == "left" else (width - lw) / 2 if align == "center" else width - lw)
+        base = y + i * block.line_height + ascent * 0.98 + (block.line_height - block.size * 1.16) / 2
+        parts = runs(line)
+        if block.rtl:
+            parts = parts[::-1]
+        cx = lx
+        for kind, run in parts:
+            if kind == "emoji":
+                bm = _emoji_bitmap(run, block.fonts.emoji, block.size)
+                top = int(base - bm.height * 0.86)
+                img.alpha_composite(bm, (int(cx), max(0, top))) if img.mode == "RGBA" else img.paste(bm, (int(cx), top), bm)
+                l, t, r, b = min(l, int(cx)), min(t, top), max(r, int(cx) + bm.width), max(b, top + bm.height)
+                cx += bm.width + block.size * 0.08
+                continue
+            font = load_font(block.fonts.cjk if kind == "cjk" else block.fonts.main, block.size)
+            if shadow:
+                off = max(2, block.size // 28)
+                draw.text((cx + off, base + off), run, font=font, fill=shadow, anchor="ls")
+            draw.text((cx, base), run, font=font, fill=fill, anchor="ls")
+            bb = draw.textbbox((cx, base), run, font=font, anchor="ls")
+            l, t, r, b = min(l, bb[0]), min(t, bb[1]), max(r, bb[2]), max(b, bb[3])
+            cx += font.getlength(run)
+    if r < 0:
+        return (x, y, x, y)
+    return (int(l), int(t), int(r), int(b))
