@@ -1,0 +1,226 @@
+"""REST API for campaigns, ad sets, ads, insights and KPIs (``/api/v1/``).
+
+List endpoints paginate (``?page=``, 50 per page) and filter through ``selectors``; DELETE
+archives (archived objects stay readable; Meta and Google keep archived objects too). Every
+object is looked up inside the caller's organization: another organization's id answers 404.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kolony.tenancy import HasOrgCapability, OrgScopedViewSetMixin, api_membership
+
+from . import selectors, services
+from .choices import Objective, Platform, Status
+from .models import Ad, AdSet, Campaign, InsightDaily
+from .selectors import DateRange
+from .serializers import (
+    AdSerializer,
+    AdSetSerializer,
+    CampaignSerializer,
+    InsightQuerySerializer,
+    InsightSerializer,
+    KpiQuerySerializer,
+    KpiResponseSerializer,
+)
+
+CAMPAIGN_EXAMPLE = {
+    "id": 42, "name": "Spring launch", "objective": "traffic", "meta_objective": "OUTCOME_TRAFFIC",
+    "google_goal": "WEBSITE_TRAFFIC", "platforms": ["meta"], "status": "draft", "special_ad_categories": [],
+    "budget_type": "daily", "budget_level": "ad_set", "budget_minor": None, "currency": "USD", "starts_at": None,
+    "ends_at": None, "external": {}, "ad_set_count": 0, "ad_count": 0,
+    "created_at": "2026-03-01T09:00:00Z", "updated_at": "2026-03-01T09:00:00Z",
+}
+
+
+class _Writable(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    archive = None  # service that archives one object
+
+    def perform_destroy(self, instance):
+        type(self).archive(instance, actor=self.request.user)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.perform_destroy(instance)
+        instance.refresh_from_db()
+        return Response(self.get_serializer(instance).data, status=status.HTTP_200_OK)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List campaigns",
+        parameters=[
+            OpenApiParameter("search", str, description="Name contains (case-insensitive)."),
+            OpenApiParameter("status", str, enum=Status.values, description="Archived campaigns are listed only when asked for."),
+            OpenApiParameter("platform", str, enum=Platform.values),
+            OpenApiParameter("objective", str, enum=Objective.values),
+            OpenApiParameter("ordering", str, enum=list(selectors.CAMPAIGN_ORDERING), description="Default -created."),
+        ],
+    ),
+    create=extend_schema(
+        summary="Create a campaign",
+        examples=[
+            OpenApiExample("Smallest campaign", value={"name": "Spring launch", "objective": "traffic", "platforms": ["meta"]},
+                           request_only=True),
+            OpenApiExample("Campaign budget", request_only=True, value={
+                "name": "Holiday bundles", "objective": "sales", "platforms": ["meta", "google"], "budget_level": "campaign",
+                "budget_type": "lifetime", "budget_minor": 250000, "currency": "EUR",
+                "starts_at": "2026-11-20T00:00:00Z", "ends_at": "2026-12-24T23:59:00Z"}),
+            OpenApiExample("Created", value=CAMPAIGN_EXAMPLE, response_only=True, status_codes=["201"]),
+            OpenApiExample("Bad input", response_only=True, status_codes=["400"], value={
+                "detail": "Invalid input: currency: 'XYZ' is not an ISO 4217 currency code (for example USD, EUR, GBP).",
+                "errors": {"currency": ["'XYZ' is not an ISO 4217 currency code (for example USD, EUR, GBP)."]}}),
+        ],
+    ),
+    retrieve=extend_schema(summary="Get a campaign", examples=[OpenApiExample("Campaign", value=CAMPAIGN_EXAMPLE)]),
+    partial_update=extend_schema(summary="Change a campaign",
+                                 examples=[OpenApiExample("Pause", value={"status": "paused"}, request_only=True)]),
+    destroy=extend_schema(summary="Archive a campaign (with its ad sets and ads); returns the archived campaign"),
+)
+class CampaignViewSet(_Writable):
+    """Campaigns of your organization."""
+
+    serializer_class = CampaignSerializer
+    queryset = Campaign.objects.all()
+    archive = staticmethod(lambda obj, actor: services.campaign_archive(campaign=obj, actor=actor))
+
+    def get_queryset(self):
+        if self.action == "list":
+            params = self.request.query_params
+            filters = {k: params.get(k) for k in ("search", "status", "platform", "objective", "ordering") if params.get(k)}
+            return selectors.campaign_list(organization=self.organization, filters=filters)
+        return selectors.campaign_list(organization=self.organization, filters={"status": Status.values})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List ad sets", parameters=[
+        OpenApiParameter("campaign", int), OpenApiParameter("status", str, enum=Status.values)]),
+    create=extend_schema(summary="Create an ad set", examples=[OpenApiExample("Ad set", request_only=True, value={
+        "campaign": 42, "name": "US coffee lovers 25–44", "budget_minor": 5000, "optimization_goal": "LINK_CLICKS",
+        "placements": ["instagram_reels", "facebook_feed"],
+        "targeting": {"countries": ["US"], "age_min": 25, "age_max": 44, "genders": [], "languages": ["en"],
+                      "interests": ["coffee", "espresso"]}})]),
+    retrieve=extend_schema(summary="Get an ad set"),
+    partial_update=extend_schema(summary="Change an ad set"),
+    destroy=extend_schema(summary="Archive an ad set (with its ads)"),
+)
+class AdSetViewSet(_Writable):
+    """Ad sets (audience, budget, schedule, bidding, placements) of your campaigns."""
+
+    serializer_class = AdSetSerializer
+    queryset = AdSet.objects.all()
+    archive = staticmethod(lambda obj, actor: services.ad_set_archive(ad_set=obj, actor=actor))
+
+    def get_queryset(self):
+        params = self.request.query_params
+        filters = {k: params.get(k) for k in ("campaign", "status") if params.get(k)} if self.action == "list" else {}
+        if filters.get("campaign") and not str(filters["campaign"]).isdigit():
+            return AdSet.objects.none()
+        return selectors.ad_set_list(organization=self.organization, filters=filters)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List ads", parameters=[
+        OpenApiParameter("ad_set", int), OpenApiParameter("campaign", int), OpenApiParameter("status", str, enum=Status.values)]),
+    create=extend_schema(summary="Create an ad (JSON, or multipart/form-data with a `creative` video)",
+                         examples=[OpenApiExample("Ad", request_only=True, value={
+                             "ad_set": 7, "name": "Cold brew 15s", "primary_text": "Summer tastes better cold.",
+                             "headline": "Cold brew, delivered", "call_to_action": "SHOP_NOW",
+                             "destination_url": "https://aurora.example/cold-brew", "utm_source": "meta",
+                             "utm_medium": "paid_social", "utm_campaign": "summer"})]),
+    retrieve=extend_schema(summary="Get an ad"),
+    partial_update=extend_schema(summary="Change an ad"),
+    destroy=extend_schema(summary="Archive an ad"),
+)
+class AdViewSet(_Writable):
+    """Ads of your ad sets. A creative is a video file uploaded with multipart/form-data."""
+
+    serializer_class = AdSerializer
+    queryset = Ad.objects.all()
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    archive = staticmethod(lambda obj, actor: services.ad_archive(ad=obj, actor=actor))
+
+    def get_queryset(self):
+        params = self.request.query_params
+        filters = {k: params.get(k) for k in ("ad_set", "campaign", "status") if params.get(k)} if self.action == "list" else {}
+        if any(k in filters and not str(filters[k]).isdigit() for k in ("ad_set", "campaign")):
+            return Ad.objects.none()
+        return selectors.ad_list(organization=self.organization, filters=filters)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Daily insights", parameters=[
+        OpenApiParameter("ad", int), OpenApiParameter("ad_set", int), OpenApiParameter("campaign", int),
+        OpenApiParameter("platform", str, enum=Platform.values),
+        OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive)."),
+        OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive)."),
+    ]),
+    retrieve=extend_schema(summary="One daily insight row"),
+)
+class InsightViewSet(OrgScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """One row per ad × platform × day; money in minor units of the campaign's currency."""
+
+    serializer_class = InsightSerializer
+    queryset = InsightDaily.objects.all()
+
+    def get_queryset(self):
+        if self.action != "list":
+            return selectors.insight_list(organization=self.organization)
+        query = InsightQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.insight_list(organization=self.organization, filters=query.validated_data)
+
+
+class KpiView(APIView):
+    """KPIs over a date range (default: the last 30 full days), totals plus one row per group."""
+
+    permission_classes = OrgScopedViewSetMixin.permission_classes
+
+    @extend_schema(
+        summary="KPIs for a date range",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day (inclusive); default 30 days ago."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (inclusive); default yesterday."),
+            OpenApiParameter("group_by", str, enum=list(selectors.GROUP_BY), description="Omit for totals only."),
+            OpenApiParameter("campaign", int), OpenApiParameter("ad_set", int), OpenApiParameter("ad", int),
+            OpenApiParameter("platform", str, enum=Platform.values),
+        ],
+        responses=KpiResponseSerializer,
+        examples=[OpenApiExample("By platform", response_only=True, value={
+            "from": "2026-03-01", "to": "2026-03-30", "group_by": "platform",
+            "totals": {"impressions": 120000, "reach": 80000, "clicks": 2400, "spend_minor": 150000, "conversions": 60,
+                       "conversion_value_minor": 420000, "video_plays": 50000, "thruplays": 18000, "ctr": 0.02,
+                       "cpc_minor": 62.5, "cpm_minor": 1250.0, "cpa_minor": 2500.0, "roas": 2.8, "thruplay_rate": 0.15},
+            "results": [{"platform": "meta", "impressions": 120000, "reach": 80000, "clicks": 2400, "spend_minor": 150000,
+                         "conversions": 60, "conversion_value_minor": 420000, "video_plays": 50000, "thruplays": 18000,
+                         "ctr": 0.02, "cpc_minor": 62.5, "cpm_minor": 1250.0, "cpa_minor": 2500.0, "roas": 2.8,
+                         "thruplay_rate": 0.15}]})],
+    )
+    def get(self, request):
+        query = KpiQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        default = DateRange.last(30)
+        start, end = data.get("from") or (default.start if not data.get("to") else data["to"] - (default.end - default.start)), data.get("to") or default.end
+        if end < start:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"from": ["`from` must be on or before `to`."]})
+        date_range = DateRange(start, end)
+        organization = api_membership(request).organization
+        filters = {k: data[k] for k in ("campaign", "ad_set", "ad", "platform") if data.get(k)}
+        totals = selectors.kpis_for(organization=organization, date_range=date_range, filters=filters)
+        group_by = data.get("group_by")
+        results = selectors.kpis_for(organization=organization, date_range=date_range, group_by=group_by, filters=filters) if group_by else []
+        return Response({"from": start, "to": end, "group_by": group_by, "totals": totals, "results": results})
+
+
+assert HasOrgCapability in KpiView.permission_classes

@@ -1,0 +1,298 @@
+"""Page forms. They parse what people type (budgets in major units such as 12.50, countries as
+"US, CA") into the keyword arguments of ``services``; the rules themselves live in the services,
+whose per-field errors are put back on these forms by :func:`apply_service_errors`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .choices import (
+    BidStrategy,
+    BillingEvent,
+    BudgetLevel,
+    BudgetType,
+    CallToAction,
+    Gender,
+    Objective,
+    OptimizationGoal,
+    OPTIMIZATION_GOALS_BY_OBJECTIVE,
+    PLACEMENT_PLATFORM,
+    Placement,
+    Platform,
+    SpecialAdCategory,
+    Status,
+    currency_exponent,
+)
+from .validators import AGE_MAX, AGE_MIN
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+CREATE_STATUSES = [(s.value, s.label) for s in (Status.DRAFT, Status.ACTIVE, Status.PAUSED)]
+
+
+def to_minor(amount: Decimal | None, currency: str) -> int | None:
+    """12.5 USD → 1250; 500 JPY → 500. Raises ValidationError when ``amount`` has more decimals
+    than the currency's minor unit (ISO 4217)."""
+    if amount is None:
+        return None
+    exponent = currency_exponent(currency)
+    minor = amount * (Decimal(10) ** exponent)
+    if minor != minor.to_integral_value():
+        raise ValidationError(
+            f"{currency} amounts have {exponent} decimal place{'s' if exponent != 1 else ''}." if exponent else
+            f"{currency} has no minor unit; use a whole number."
+        )
+    return int(minor)
+
+
+def from_minor(minor: int | None, currency: str) -> Decimal | None:
+    if minor is None:
+        return None
+    return Decimal(minor) / (Decimal(10) ** currency_exponent(currency))
+
+
+def _codes(text: str, upper: bool) -> list[str]:
+    parts = [p.strip() for p in (text or "").replace(";", ",").split(",")]
+    return [(p.upper() if upper else p.lower()) for p in parts if p]
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
+    """Puts a service's ``{field: [messages]}`` errors on ``form`` (renaming through
+    ``field_map``; unknown fields become non-field errors)."""
+    field_map = field_map or {}
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    for field, messages in errors.items():
+        target = field_map.get(field, field)
+        if target not in form.fields:
+            target = None
+        for message in messages:
+            if target is not None and target in form.errors and message in form.errors[target]:
+                continue
+            form.add_error(target, message)
+
+
+class CampaignFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "Search by name", "type": "search"}))
+    status = forms.ChoiceField(required=False, choices=[("", "Any status (not archived)"), *Status.choices])
+    platform = forms.ChoiceField(required=False, choices=[("", "Any platform"), *Platform.choices])
+    objective = forms.ChoiceField(required=False, choices=[("", "Any objective"), *Objective.choices])
+    sort = forms.ChoiceField(required=False, choices=[
+        ("-created", "Newest first"), ("created", "Oldest first"), ("name", "Name A–Z"), ("-name", "Name Z–A"),
+        ("-starts", "Start (latest)"), ("starts", "Start (earliest)"), ("-budget", "Budget (highest)"),
+        ("budget", "Budget (lowest)"), ("status", "Status"),
+    ])
+    per_page = forms.TypedChoiceField(required=False, coerce=int, empty_value=25,
+                                      choices=[(10, "10 per page"), (25, "25 per page"), (50, "50 per page"), (100, "100 per page")])
+
+    def selector_filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "search": data.get("q") or "", "status": data.get("status") or "", "platform": data.get("platform") or "",
+            "objective": data.get("objective") or "", "ordering": data.get("sort") or "-created",
+        }
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    objective = forms.ChoiceField(choices=Objective.choices, help_text="Meta OUTCOME_* objective / Google campaign goal.")
+    platforms = forms.MultipleChoiceField(choices=Platform.choices, widget=forms.CheckboxSelectMultiple, initial=[Platform.META])
+    status = forms.ChoiceField(choices=CREATE_STATUSES, initial=Status.DRAFT)
+    special_ad_categories = forms.MultipleChoiceField(
+        choices=SpecialAdCategory.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        help_text="Declare these if your ads are about housing, jobs, credit or politics (Meta requires it).",
+    )
+    budget_level = forms.ChoiceField(choices=BudgetLevel.choices, initial=BudgetLevel.AD_SET)
+    budget_type = forms.ChoiceField(choices=BudgetType.choices, initial=BudgetType.DAILY)
+    budget = forms.DecimalField(required=False, min_value=None, decimal_places=4, max_digits=18,
+                                help_text="Campaign budget in the currency (e.g. 50.00); only with a campaign budget.")
+    currency = forms.CharField(max_length=3, initial="USD", help_text="ISO 4217 code, e.g. USD, EUR, GBP, JPY.",
+                               widget=forms.TextInput(attrs={"list": "currency-codes", "autocapitalize": "characters"}))
+    starts_at = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="Start")
+    ends_at = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="End")
+
+    FIELD_MAP = {"budget_minor": "budget"}
+
+    def __init__(self, *args, campaign=None, **kwargs):
+        if campaign is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": campaign.name, "objective": campaign.objective, "platforms": campaign.platforms,
+                "status": campaign.status, "special_ad_categories": campaign.special_ad_categories,
+                "budget_level": campaign.budget_level, "budget_type": campaign.budget_type,
+                "budget": from_minor(campaign.budget_minor, campaign.currency), "currency": campaign.currency,
+                "starts_at": campaign.starts_at, "ends_at": campaign.ends_at,
+            }
+        super().__init__(*args, **kwargs)
+        if campaign is not None:
+            self.fields["status"].choices = Status.choices
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        currency = (data.pop("currency") or "").strip().upper()
+        budget = data.pop("budget")
+        try:
+            budget_minor = to_minor(budget, currency)
+        except ValidationError as exc:
+            raise ValidationError({"budget_minor": exc.messages}) from exc
+        return {**data, "currency": currency, "budget_minor": budget_minor}
+
+
+def _age_choices():
+    return [(a, f"{a}+" if a == AGE_MAX else str(a)) for a in range(AGE_MIN, AGE_MAX + 1)]
+
+
+class AdSetForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    status = forms.ChoiceField(choices=CREATE_STATUSES, initial=Status.DRAFT)
+    budget = forms.DecimalField(required=False, decimal_places=4, max_digits=18,
+                                help_text="Daily or lifetime budget, as the campaign says (e.g. 25.00).")
+    starts_at = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="Start")
+    ends_at = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="End")
+    optimization_goal = forms.ChoiceField(choices=OptimizationGoal.choices)
+    billing_event = forms.ChoiceField(choices=BillingEvent.choices, initial=BillingEvent.IMPRESSIONS)
+    bid_strategy = forms.ChoiceField(choices=BidStrategy.choices, initial=BidStrategy.LOWEST_COST_WITHOUT_CAP)
+    bid_amount = forms.DecimalField(required=False, decimal_places=4, max_digits=18, help_text="Needed for bid cap and cost cap.")
+    placements = forms.MultipleChoiceField(choices=Placement.choices, widget=forms.CheckboxSelectMultiple, required=False,
+                                           help_text="Leave empty for automatic placements.")
+    countries = forms.CharField(initial="US", help_text="ISO 3166-1 alpha-2 codes, comma-separated: US, CA, GB.")
+    age_min = forms.TypedChoiceField(choices=_age_choices, coerce=int, initial=18, label="Minimum age")
+    age_max = forms.TypedChoiceField(choices=_age_choices, coerce=int, initial=AGE_MAX, label="Maximum age")
+    genders = forms.MultipleChoiceField(choices=Gender.choices, widget=forms.CheckboxSelectMultiple, required=False,
+                                        help_text="Leave empty for everyone.")
+    languages = forms.CharField(required=False, help_text="ISO 639-1 codes, comma-separated: en, es. Empty: all.")
+    interests = forms.CharField(required=False, help_text="Comma-separated, e.g. coffee, espresso.")
+
+    FIELD_MAP = {"budget_minor": "budget", "bid_amount_minor": "bid_amount"}
+
+    def __init__(self, *args, campaign, ad_set=None, **kwargs):
+        self.campaign = campaign
+        if ad_set is not None and "initial" not in kwargs:
+            t = ad_set.targeting or {}
+            kwargs["initial"] = {
+                "name": ad_set.name, "status": ad_set.status, "budget": from_minor(ad_set.budget_minor, ad_set.currency),
+                "starts_at": ad_set.starts_at, "ends_at": ad_set.ends_at, "optimization_goal": ad_set.optimization_goal,
+                "billing_event": ad_set.billing_event, "bid_strategy": ad_set.bid_strategy,
+                "bid_amount": from_minor(ad_set.bid_amount_minor, ad_set.currency), "placements": ad_set.placements,
+                "countries": ", ".join(t.get("countries", [])), "age_min": t.get("age_min", 18), "age_max": t.get("age_max", AGE_MAX),
+                "genders": t.get("genders", []), "languages": ", ".join(t.get("languages", [])),
+                "interests": ", ".join(t.get("interests", [])),
+            }
+        super().__init__(*args, **kwargs)
+        goals = OPTIMIZATION_GOALS_BY_OBJECTIVE.get(campaign.objective, [])
+        self.fields["optimization_goal"].choices = [(g.value, g.label) for g in goals]
+        self.fields["optimization_goal"].initial = goals[0].value if goals else None
+        self.fields["placements"].choices = [
+            (p.value, p.label) for p in Placement if PLACEMENT_PLATFORM[p] in campaign.platforms
+        ]
+        if ad_set is not None:
+            self.fields["status"].choices = Status.choices
+        if campaign.budget_level == BudgetLevel.CAMPAIGN:
+            self.fields["budget"].widget.attrs["disabled"] = True
+            self.fields["budget"].help_text = "This campaign's budget is set on the campaign."
+        else:
+            self.fields["budget"].help_text = f"{campaign.get_budget_type_display()} budget in {campaign.currency} (e.g. 25.00)."
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        currency = self.campaign.currency
+        errors = {}
+        try:
+            budget_minor = to_minor(d.get("budget"), currency)
+        except ValidationError as exc:
+            errors["budget_minor"] = exc.messages
+        try:
+            bid_minor = to_minor(d.get("bid_amount"), currency)
+        except ValidationError as exc:
+            errors["bid_amount_minor"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        interests = [p.strip() for p in (d.get("interests") or "").split(",") if p.strip()]
+        return {
+            "name": d["name"], "status": d["status"], "budget_minor": budget_minor, "starts_at": d.get("starts_at"),
+            "ends_at": d.get("ends_at"), "optimization_goal": d["optimization_goal"], "billing_event": d["billing_event"],
+            "bid_strategy": d["bid_strategy"], "bid_amount_minor": bid_minor, "placements": d.get("placements") or [],
+            "targeting": {
+                "countries": _codes(d.get("countries"), upper=True), "age_min": d["age_min"], "age_max": d["age_max"],
+                "genders": d.get("genders") or [], "languages": _codes(d.get("languages"), upper=False),
+                "interests": list(dict.fromkeys(interests)),
+            },
+        }
+
+
+class AdForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    status = forms.ChoiceField(choices=CREATE_STATUSES, initial=Status.DRAFT)
+    creative = forms.FileField(required=False, label="Video creative",
+                               help_text="MP4, MOV or WebM. 9:16 for Reels and Shorts, 1:1 or 4:5 for feeds.",
+                               widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/quicktime,video/webm,.mp4,.mov,.m4v,.webm"}))
+    primary_text = forms.CharField(required=False, max_length=2200, widget=forms.Textarea(attrs={"rows": 3}),
+                                   help_text="Meta shows about 125 characters before “See more”.")
+    headline = forms.CharField(required=False, max_length=255, help_text="Up to 40 characters shows in full.")
+    description = forms.CharField(required=False, max_length=255)
+    call_to_action = forms.ChoiceField(choices=CallToAction.choices, initial=CallToAction.LEARN_MORE, label="Call to action")
+    destination_url = forms.CharField(required=False, max_length=1000, label="Destination URL",
+                                      widget=forms.URLInput(attrs={"placeholder": "https://"}))
+    utm_source = forms.CharField(required=False, max_length=100, label="utm_source")
+    utm_medium = forms.CharField(required=False, max_length=100, label="utm_medium")
+    utm_campaign = forms.CharField(required=False, max_length=100, label="utm_campaign")
+    utm_content = forms.CharField(required=False, max_length=100, label="utm_content")
+    utm_term = forms.CharField(required=False, max_length=100, label="utm_term")
+
+    def __init__(self, *args, ad=None, **kwargs):
+        if ad is not None and "initial" not in kwargs:
+            kwargs["initial"] = {f: getattr(ad, f) for f in (
+                "name", "status", "primary_text", "headline", "description", "call_to_action", "destination_url",
+                "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")}
+        super().__init__(*args, **kwargs)
+        if ad is not None:
+            self.fields["status"].choices = Status.choices
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        if not data.get("creative"):
+            data.pop("creative", None)
+        return data
+
+
+class DateRangeForm(forms.Form):
+    """A period: ``range`` = 7, 30, 90 or custom (with ``from``/``to``)."""
+
+    range = forms.ChoiceField(required=False, choices=[("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "Custom")])
+    from_ = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None:
+            data = data.copy()
+            if "from" in data:
+                data["from_"] = data.get("from")
+        super().__init__(data, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("range") == "custom":
+            start, end = data.get("from_"), data.get("to")
+            if not start:
+                self.add_error("from_", "Choose the first day.")
+            if not end:
+                self.add_error("to", "Choose the last day.")
+            if start and end and end < start:
+                self.add_error("to", "The last day must be on or after the first day.")
+            if start and end and (end - start).days > 730:
+                self.add_error("to", "Choose at most two years.")
+        return data
+
+    def date_range(self, default_days: int = 30):
+        from .selectors import DateRange
+
+        data = self.cleaned_data if self.is_valid() else {}
+        choice = data.get("range") or str(default_days)
+        if choice == "custom" and data.get("from_") and data.get("to"):
+            return DateRange(data["from_"], data["to"])
+        return DateRange.last(int(choice) if choice.isdigit() else default_days)
+
+    def range_key(self) -> str:
+        data = self.cleaned_data if self.is_valid() else {}
+        return data.get("range") or "30"
+

@@ -1,0 +1,411 @@
+"""Reads for campaigns and their results. Everything goes through ``kolony.tenancy.org_queryset``.
+
+KPIs are computed in SQL from the summed metrics of :class:`campaigns.models.InsightDaily`, with
+zero-safe division (a KPI whose denominator is 0 is ``None``, shown as "—"):
+
+=================  ==========================================  ==========================================
+KPI                formula                                     unit
+=================  ==========================================  ==========================================
+``ctr``            clicks ÷ impressions                        ratio (0.0123 = 1.23 %)
+``cpc_minor``      spend ÷ clicks                              minor currency units per click
+``cpm_minor``      spend × 1000 ÷ impressions                  minor currency units per 1,000 impressions
+``cpa_minor``      spend ÷ conversions                         minor currency units per conversion
+``roas``           conversion value ÷ spend                    ratio (2.5 = 250 %)
+``thruplay_rate``  thruplays ÷ impressions                     ratio (Meta ThruPlays; Google's view rate)
+=================  ==========================================  ==========================================
+
+These are Meta Ads Manager's and Google Ads' definitions of the same names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Lower, NullIf
+from django.utils import timezone
+
+from kolony.tenancy import org_queryset
+
+from .choices import Status
+from .models import Ad, AdSet, Campaign, InsightDaily
+
+METRICS = ("impressions", "reach", "clicks", "spend_minor", "conversions", "conversion_value_minor", "video_plays", "thruplays")
+KPIS = ("ctr", "cpc_minor", "cpm_minor", "cpa_minor", "roas", "thruplay_rate")
+GROUP_BY = ("campaign", "ad_set", "ad", "day", "platform")
+MAX_RANGE_DAYS = 731
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Inclusive range of days ``start``..``end``."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError("The end date is before the start date.")
+
+    @classmethod
+    def last(cls, days: int, *, today: dt.date | None = None) -> DateRange:
+        """The ``days`` full days before today (today excluded, as Meta's ``last_7d`` and Google
+        Ads' "Last 7 days" presets)."""
+        end = (today or timezone.localdate()) - dt.timedelta(days=1)
+        return cls(end - dt.timedelta(days=days - 1), end)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> DateRange:
+        """The period of the same length right before this one."""
+        end = self.start - dt.timedelta(days=1)
+        return DateRange(end - dt.timedelta(days=self.days - 1), end)
+
+    def dates(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range(self.days)]
+
+
+def _float(expr):
+    return Cast(expr, FloatField())
+
+
+def _ratio(numerator, denominator, scale: float = 1.0):
+    """numerator × scale ÷ denominator in SQL; NULL when the denominator is 0."""
+    num = _float(numerator) if scale == 1.0 else _float(numerator) * Value(scale)
+    return num / NullIf(_float(denominator), Value(0.0))
+
+
+def _kpi_annotations(prefix: str = "") -> dict:
+    """Sums (``m_<metric>``) and KPIs (``k_<kpi>``) over the InsightDaily rows of a query;
+    ``prefix`` is the path from the queried model to InsightDaily (e.g. ``"insights__"``)."""
+
+    def total(metric):
+        return Coalesce(Sum(f"{prefix}{metric}"), 0)
+
+    sums = {f"m_{m}": total(m) for m in METRICS}
+    kpis = {
+        "k_ctr": _ratio(Sum(f"{prefix}clicks"), Sum(f"{prefix}impressions")),
+        "k_cpc_minor": _ratio(Sum(f"{prefix}spend_minor"), Sum(f"{prefix}clicks")),
+        "k_cpm_minor": _ratio(Sum(f"{prefix}spend_minor"), Sum(f"{prefix}impressions"), 1000.0),
+        "k_cpa_minor": _ratio(Sum(f"{prefix}spend_minor"), Sum(f"{prefix}conversions")),
+        "k_roas": _ratio(Sum(f"{prefix}conversion_value_minor"), Sum(f"{prefix}spend_minor")),
+        "k_thruplay_rate": _ratio(Sum(f"{prefix}thruplays"), Sum(f"{prefix}impressions")),
+    }
+    return {**sums, **kpis}
+
+
+def _unpack(row: dict) -> dict:
+    out = {}
+    for key, value in row.items():
+        if key.startswith("m_"):
+            out[key[2:]] = int(value or 0)
+        elif key.startswith("k_"):
+            out[key[2:]] = value
+        else:
+            out[key] = value
+    return out
+
+
+def empty_kpis() -> dict:
+    return {**{m: 0 for m in METRICS}, **{k: None for k in KPIS}}
+
+
+def insight_list(*, organization, filters: dict | None = None) -> QuerySet:
+    """Daily insight rows of ``organization``; ``filters``: ``ad``, ``ad_set``, ``campaign`` (ids),
+    ``platform``, ``from``/``to`` (dates, inclusive). Newest first."""
+    filters = filters or {}
+    qs = org_queryset(InsightDaily, organization)
+    for key in ("ad", "ad_set", "campaign"):
+        if filters.get(key):
+            qs = qs.filter(**{f"{key}_id": filters[key]})
+    if filters.get("platform"):
+        qs = qs.filter(platform=filters["platform"])
+    if filters.get("from"):
+        qs = qs.filter(date__gte=filters["from"])
+    if filters.get("to"):
+        qs = qs.filter(date__lte=filters["to"])
+    return qs.order_by("-date", "ad_id", "platform")
+
+
+def kpis_for(
+    *, organization, date_range: DateRange, group_by: str | None = None, filters: dict | None = None,
+    order_by: str | None = None, limit: int | None = None,
+) -> list[dict] | dict:
+    """Summed metrics and KPIs of ``organization`` over ``date_range`` (inclusive).
+
+    ``group_by``: None → one dict of totals; ``"day"`` → one dict per day of the range (days
+    without data are zeros), key ``date``; ``"campaign"`` / ``"ad_set"`` / ``"ad"`` → keys ``id``
+    and ``name``; ``"platform"`` → key ``platform``. Each dict has the metrics of
+    :data:`METRICS` (ints; money in minor units) and the KPIs of :data:`KPIS` (floats or None).
+    ``filters``: ``campaign`` / ``ad_set`` / ``ad`` (an id or a list of ids), ``platform``.
+    ``order_by`` a metric or KPI name (``-`` for descending), ``limit`` a row count. One SQL query.
+    Raises ValueError for an unknown ``group_by`` or ``order_by``.
+    """
+    if group_by not in (None, *GROUP_BY):
+        raise ValueError(f"group_by must be one of: {', '.join(GROUP_BY)}.")
+    filters = filters or {}
+    qs = org_queryset(InsightDaily, organization).filter(date__gte=date_range.start, date__lte=date_range.end)
+    for key in ("campaign", "ad_set", "ad"):
+        value = filters.get(key)
+        if value not in (None, "", []):
+            qs = qs.filter(**({f"{key}_id__in": value} if isinstance(value, (list, tuple, set)) else {f"{key}_id": value}))
+    if filters.get("platform"):
+        qs = qs.filter(platform=filters["platform"])
+    annotations = _kpi_annotations()
+    if group_by is None:
+        return _unpack(qs.aggregate(**annotations))
+    keys = {
+        "day": {"date": F("date")},
+        "platform": {"platform_key": F("platform")},
+        "campaign": {"group_id": F("campaign_id"), "group_name": F("campaign__name")},
+        "ad_set": {"group_id": F("ad_set_id"), "group_name": F("ad_set__name")},
+        "ad": {"group_id": F("ad_id"), "group_name": F("ad__name"), "campaign_name": F("campaign__name")},
+    }[group_by]
+    rows = qs.order_by().values(**keys) if group_by not in ("day",) else qs.order_by().values("date")
+    rows = rows.annotate(**annotations)
+    if order_by:
+        name = order_by.lstrip("-")
+        if name not in METRICS and name not in KPIS:
+            raise ValueError(f"order_by must be a metric or KPI: {', '.join(METRICS + KPIS)}.")
+        field = f"{'m' if name in METRICS else 'k'}_{name}"
+        rows = rows.order_by(F(field).desc(nulls_last=True) if order_by.startswith("-") else F(field).asc(nulls_last=True),
+                             *keys.keys())
+    else:
+        rows = rows.order_by(*keys.keys())
+    if limit:
+        rows = rows[:limit]
+    out = []
+    for row in rows:
+        item = _unpack(row)
+        if "group_id" in item:
+            item["id"] = item.pop("group_id")
+            item["name"] = item.pop("group_name")
+        if "platform_key" in item:
+            item["platform"] = item.pop("platform_key")
+        out.append(item)
+    if group_by == "day" and not order_by and not limit:
+        by_date = {r["date"]: r for r in out}
+        out = [by_date.get(d) or {"date": d, **empty_kpis()} for d in date_range.dates()]
+    return out
+
+
+def campaign_kpis(*, campaign_ids: list[int], date_range: DateRange) -> dict[int, dict]:
+    """KPIs of each campaign in ``campaign_ids`` over ``date_range`` in one query (campaigns with
+    no rows get zeros and None KPIs). Callers pass ids they already scoped to an organization."""
+    rows = (
+        InsightDaily.objects.filter(campaign_id__in=campaign_ids, date__gte=date_range.start, date__lte=date_range.end)
+        .order_by().values("campaign_id").annotate(**_kpi_annotations())
+    )
+    found = {r["campaign_id"]: _unpack(r) for r in rows}
+    return {cid: found.get(cid) or {"campaign_id": cid, **empty_kpis()} for cid in campaign_ids}
+
+
+CAMPAIGN_ORDERING = {
+    "name": (Lower("name").asc(), "id"),
+    "-name": (Lower("name").desc(), "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "starts": (F("starts_at").asc(nulls_last=True), "id"),
+    "-starts": (F("starts_at").desc(nulls_last=True), "-id"),
+    "status": ("status", "-created_at", "-id"),
+    "budget": (F("budget_minor").asc(nulls_last=True), "id"),
+    "-budget": (F("budget_minor").desc(nulls_last=True), "-id"),
+}
+
+
+def campaign_list(*, organization, filters: dict | None = None) -> QuerySet:
+    """Campaigns of ``organization`` with ``ad_set_count`` and ``ad_count`` annotated.
+
+    ``filters`` (all optional): ``search`` (name contains, case-insensitive), ``status`` (one
+    value or a list; archived ones are hidden unless asked for), ``platform``, ``objective``,
+    ``ordering`` (a key of :data:`CAMPAIGN_ORDERING`, default ``-created``). Unknown values simply
+    match nothing; an unknown ordering falls back to the default.
+    """
+    filters = filters or {}
+    qs = org_queryset(Campaign, organization)
+    status = filters.get("status")
+    if status:
+        qs = qs.filter(status__in=status if isinstance(status, (list, tuple)) else [status])
+    else:
+        qs = qs.exclude(status=Status.ARCHIVED)
+    if filters.get("platform"):
+        qs = qs.filter(platforms__contains=[filters["platform"]])
+    if filters.get("objective"):
+        qs = qs.filter(objective=filters["objective"])
+    if filters.get("search"):
+        qs = qs.filter(name__icontains=filters["search"].strip())
+    ad_sets = AdSet.objects.filter(campaign=OuterRef("pk")).exclude(status=Status.ARCHIVED).order_by().values("campaign")
+    ads = Ad.objects.filter(ad_set__campaign=OuterRef("pk")).exclude(status=Status.ARCHIVED).order_by().values("ad_set__campaign")
+    qs = qs.annotate(
+        ad_set_count=Coalesce(Subquery(ad_sets.annotate(n=Count("pk")).values("n")), 0),
+        ad_count=Coalesce(Subquery(ads.annotate(n=Count("pk")).values("n")), 0),
+    )
+    ordering = CAMPAIGN_ORDERING.get(filters.get("ordering") or "-created", CAMPAIGN_ORDERING["-created"])
+    return qs.order_by(*ordering)
+
+
+def ad_set_list(*, organization, filters: dict | None = None) -> QuerySet:
+    """Ad sets of ``organization``; ``filters``: ``campaign`` (id), ``status``."""
+    filters = filters or {}
+    qs = org_queryset(AdSet, organization).select_related("campaign")
+    if filters.get("campaign"):
+        qs = qs.filter(campaign_id=filters["campaign"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    return qs.order_by("campaign_id", "created_at", "id")
+
+
+def ad_list(*, organization, filters: dict | None = None) -> QuerySet:
+    """Ads of ``organization``; ``filters``: ``ad_set``, ``campaign`` (ids), ``status``."""
+    filters = filters or {}
+    qs = org_queryset(Ad, organization).select_related("ad_set__campaign")
+    if filters.get("ad_set"):
+        qs = qs.filter(ad_set_id=filters["ad_set"])
+    if filters.get("campaign"):
+        qs = qs.filter(ad_set__campaign_id=filters["campaign"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    return qs.order_by("ad_set_id", "created_at", "id")
+
+
+def campaign_detail(*, organization, campaign_id, date_range: DateRange) -> dict:
+    """A campaign with its ad sets and ads, each with KPIs over ``date_range``:
+    ``{"campaign", "totals", "ad_sets": [{"ad_set", "kpis", "ads": [{"ad", "kpis"}]}]}``.
+    Raises Http404 for another organization's campaign. Four queries."""
+    from kolony.tenancy import get_for_org_or_404
+
+    campaign = get_for_org_or_404(Campaign, organization, pk=campaign_id)
+    ad_sets = list(campaign.ad_sets.order_by("created_at", "id"))
+    ads = list(Ad.objects.filter(ad_set__campaign=campaign).order_by("created_at", "id"))
+    per_ad = {
+        r["ad_id"]: _unpack(r)
+        for r in InsightDaily.objects.filter(campaign=campaign, date__gte=date_range.start, date__lte=date_range.end)
+        .order_by().values("ad_id").annotate(**_kpi_annotations())
+    }
+    totals = kpis_for(organization=organization, date_range=date_range, filters={"campaign": campaign.pk})
+    sets_out = []
+    for ad_set in ad_sets:
+        set_ads = [a for a in ads if a.ad_set_id == ad_set.pk]
+        sets_out.append({
+            "ad_set": ad_set,
+            "kpis": _sum_kpis([per_ad.get(a.pk) for a in set_ads]),
+            "ads": [{"ad": a, "kpis": per_ad.get(a.pk) or empty_kpis()} for a in set_ads],
+        })
+    return {"campaign": campaign, "totals": totals, "ad_sets": sets_out}
+
+
+def _sum_kpis(rows: list[dict | None]) -> dict:
+    """Adds metric dicts and recomputes the KPIs (same formulas as the SQL)."""
+    total = {m: sum((r or {}).get(m, 0) for r in rows) for m in METRICS}
+    return {**total, **compute_kpis(total)}
+
+
+def compute_kpis(m: dict) -> dict:
+    """The KPIs of :data:`KPIS` from summed metrics, in Python (for sums of already-fetched rows)."""
+
+    def div(a, b, scale=1.0):
+        return (a * scale / b) if b else None
+
+    return {
+        "ctr": div(m["clicks"], m["impressions"]),
+        "cpc_minor": div(m["spend_minor"], m["clicks"]),
+        "cpm_minor": div(m["spend_minor"], m["impressions"], 1000.0),
+        "cpa_minor": div(m["spend_minor"], m["conversions"]),
+        "roas": div(m["conversion_value_minor"], m["spend_minor"]),
+        "thruplay_rate": div(m["thruplays"], m["impressions"]),
+    }
+
+
+def change(current, previous) -> float | None:
+    """Relative change current vs previous (0.25 = +25 %); None when previous is 0 or missing."""
+    if current is None or previous in (None, 0):
+        return None
+    return (current - previous) / previous
+
+
+DASHBOARD_CACHE_SECONDS = 300
+
+
+def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = True) -> dict:
+    """Everything the KPI dashboard shows for ``date_range``:
+    ``{"totals", "previous", "changes": {metric|kpi: ratio|None}, "series": [per day],
+    "campaigns": [top 10 by spend], "top_ads": [5 best ROAS], "bottom_ads": [5 worst ROAS],
+    "currencies": [codes]}``.
+
+    Cached per process for :data:`DASHBOARD_CACHE_SECONDS`; the key includes the newest
+    ``updated_at`` of the organization's insights and campaigns, so a sync or an edit shows at once.
+    """
+    qs = org_queryset(InsightDaily, organization)
+    fingerprint = (
+        qs.order_by("-updated_at").values_list("updated_at", flat=True).first(),
+        org_queryset(Campaign, organization).order_by("-updated_at").values_list("updated_at", flat=True).first(),
+    )
+    digest = hashlib.sha1(repr(fingerprint).encode()).hexdigest()[:16]
+    key = f"campaigns:dashboard:{organization.pk}:{date_range.start}:{date_range.end}:{digest}"
+    if use_cache:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    previous_range = date_range.previous()
+    both = qs.filter(date__gte=previous_range.start, date__lte=date_range.end).aggregate(
+        **{f"cur_{k}": v for k, v in _kpi_annotations_filtered(Q(date__gte=date_range.start)).items()},
+        **{f"prev_{k}": v for k, v in _kpi_annotations_filtered(Q(date__lte=previous_range.end)).items()},
+    )
+    totals = _unpack({k[4:]: v for k, v in both.items() if k.startswith("cur_")})
+    previous = _unpack({k[5:]: v for k, v in both.items() if k.startswith("prev_")})
+    changes = {name: change(totals[name], previous[name]) for name in (*METRICS, *KPIS)}
+    ads_with_spend = {"order_by": "-roas", "limit": 5}
+    data = {
+        "range": date_range,
+        "totals": totals,
+        "previous": previous,
+        "changes": changes,
+        "series": kpis_for(organization=organization, date_range=date_range, group_by="day"),
+        "campaigns": kpis_for(organization=organization, date_range=date_range, group_by="campaign", order_by="-spend_minor", limit=10),
+        "top_ads": _ads_by_roas(organization, date_range, **ads_with_spend),
+        "bottom_ads": _ads_by_roas(organization, date_range, order_by="roas", limit=5),
+        "currencies": sorted(set(org_queryset(Campaign, organization).exclude(status=Status.ARCHIVED).values_list("currency", flat=True).distinct()))
+        or ["USD"],
+    }
+    if use_cache:
+        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+    return data
+
+
+def _kpi_annotations_filtered(condition: Q) -> dict:
+    def s(metric):
+        return Sum(metric, filter=condition)
+
+    return {
+        **{f"m_{m}": Coalesce(s(m), 0) for m in METRICS},
+        "k_ctr": _ratio(s("clicks"), s("impressions")),
+        "k_cpc_minor": _ratio(s("spend_minor"), s("clicks")),
+        "k_cpm_minor": _ratio(s("spend_minor"), s("impressions"), 1000.0),
+        "k_cpa_minor": _ratio(s("spend_minor"), s("conversions")),
+        "k_roas": _ratio(s("conversion_value_minor"), s("spend_minor")),
+        "k_thruplay_rate": _ratio(s("thruplays"), s("impressions")),
+    }
+
+
+def _ads_by_roas(organization, date_range: DateRange, *, order_by: str, limit: int) -> list[dict]:
+    """Ads with spend in the range, ranked by ROAS (ads without spend have no ROAS)."""
+    qs = (
+        org_queryset(InsightDaily, organization)
+        .filter(date__gte=date_range.start, date__lte=date_range.end)
+        .order_by().values(group_id=F("ad_id"), group_name=F("ad__name"), campaign_name=F("campaign__name"))
+        .annotate(**_kpi_annotations())
+        .filter(m_spend_minor__gt=0)
+    )
+    field = F("k_roas").desc(nulls_last=True) if order_by.startswith("-") else F("k_roas").asc(nulls_last=True)
+    out = []
+    for row in qs.order_by(field, "group_id")[:limit]:
+        item = _unpack(row)
+        item["id"] = item.pop("group_id")
+        item["name"] = item.pop("group_name")
+        out.append(item)
+    return out

@@ -1,0 +1,224 @@
+"""API shapes. Thin: validation of business rules happens in ``services``; these only parse types
+and render objects. Related ids are looked up inside the caller's organization only."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from kolony.tenancy import org_queryset
+
+from . import services
+from .choices import GOOGLE_GOAL, META_OBJECTIVE
+from .models import Ad, AdSet, Campaign, InsightDaily
+from .selectors import GROUP_BY, KPIS, METRICS
+
+
+class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key resolved only among the request organization's objects (others: "not found")."""
+
+    default_error_messages = {
+        "does_not_exist": "No object with id {pk_value} in your organization.",
+        "incorrect_type": "Expected an id (integer), got {data_type}.",
+    }
+
+    def get_queryset(self):
+        return org_queryset(super().get_queryset(), self.context.get("organization"))
+
+
+def _service(fn, **kwargs):
+    """Calls a service, turning its Django ValidationError (``__all__`` for the object) into DRF's
+    (``non_field_errors``)."""
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = {("non_field_errors" if k == "__all__" else k): v for k, v in detail.items()}
+        raise serializers.ValidationError(detail) from exc
+
+
+def _actor(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    meta_objective = serializers.SerializerMethodField(help_text="Meta campaign objective (OUTCOME_*).")
+    google_goal = serializers.SerializerMethodField(help_text="Google Ads campaign goal.")
+    ad_set_count = serializers.IntegerField(read_only=True, default=0)
+    ad_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id", "name", "objective", "meta_objective", "google_goal", "platforms", "status", "special_ad_categories",
+            "budget_type", "budget_level", "budget_minor", "currency", "starts_at", "ends_at", "external",
+            "ad_set_count", "ad_count", "created_at", "updated_at",
+        ]
+        read_only_fields = ["id", "external", "created_at", "updated_at"]
+        validators = []  # the service checks uniqueness and every constraint, reporting per field
+        extra_kwargs = {
+            "name": {"validators": []},
+            "budget_minor": {"help_text": "Campaign budget in minor units of `currency` (cents for USD); only with budget_level=campaign."},
+            "currency": {"help_text": "ISO 4217 code, e.g. USD."},
+        }
+
+    def get_meta_objective(self, obj) -> str:
+        return META_OBJECTIVE.get(obj.objective, "")
+
+    def get_google_goal(self, obj) -> str:
+        return GOOGLE_GOAL.get(obj.objective, "")
+
+    def create(self, validated_data):
+        organization = validated_data.pop("organization", None) or self.context["organization"]
+        return _service(services.campaign_create, organization=organization, actor=_actor(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        return _service(services.campaign_update, campaign=instance, actor=_actor(self), **validated_data)
+
+
+class AdSetSerializer(serializers.ModelSerializer):
+    campaign = OrgPrimaryKeyRelatedField(queryset=Campaign.objects.all())
+    targeting = serializers.JSONField(
+        required=False,
+        help_text='{"countries": ["US"], "age_min": 18, "age_max": 65, "genders": ["female"], "languages": ["en"], '
+        '"interests": ["coffee"]} — ISO 3166-1 alpha-2 countries, ISO 639-1 languages, ages 13–65 (65 = 65+).',
+    )
+
+    class Meta:
+        model = AdSet
+        fields = [
+            "id", "campaign", "name", "status", "budget_minor", "currency", "starts_at", "ends_at", "bid_strategy",
+            "bid_amount_minor", "billing_event", "optimization_goal", "placements", "targeting", "external",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = ["id", "currency", "external", "created_at", "updated_at"]
+        validators = []
+        extra_kwargs = {
+            "name": {"validators": []},
+            "optimization_goal": {"required": False, "allow_blank": True},
+            "budget_minor": {"help_text": "Ad set budget in minor units of the campaign's currency."},
+        }
+
+    def validate_campaign(self, value):
+        if self.instance is not None and value.pk != self.instance.campaign_id:
+            raise serializers.ValidationError("An ad set cannot move to another campaign.")
+        return value
+
+    def create(self, validated_data):
+        validated_data.pop("organization", None)
+        return _service(services.ad_set_create, actor=_actor(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("campaign", None)
+        return _service(services.ad_set_update, ad_set=instance, actor=_actor(self), **validated_data)
+
+
+class AdSerializer(serializers.ModelSerializer):
+    ad_set = OrgPrimaryKeyRelatedField(queryset=AdSet.objects.all())
+    campaign = serializers.IntegerField(source="ad_set.campaign_id", read_only=True)
+    creative = serializers.FileField(required=False, allow_null=True, use_url=True,
+                                     help_text="Video file (MP4, MOV or WebM); send as multipart/form-data.")
+    tracked_url = serializers.CharField(read_only=True, help_text="destination_url with the UTM parameters.")
+
+    class Meta:
+        model = Ad
+        fields = [
+            "id", "ad_set", "campaign", "name", "status", "creative", "primary_text", "headline", "description",
+            "call_to_action", "destination_url", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+            "tracked_url", "external", "created_at", "updated_at",
+        ]
+        read_only_fields = ["id", "external", "created_at", "updated_at"]
+        validators = []
+        extra_kwargs = {"name": {"validators": []}}
+
+    def validate_ad_set(self, value):
+        if self.instance is not None and value.pk != self.instance.ad_set_id:
+            raise serializers.ValidationError("An ad cannot move to another ad set.")
+        return value
+
+    def create(self, validated_data):
+        validated_data.pop("organization", None)
+        return _service(services.ad_create, actor=_actor(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("ad_set", None)
+        if validated_data.get("creative", 0) is None:
+            validated_data.pop("creative")
+        return _service(services.ad_update, ad=instance, actor=_actor(self), **validated_data)
+
+
+class InsightSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InsightDaily
+        fields = ["id", "ad", "ad_set", "campaign", "platform", "date", *InsightDaily.METRICS, "updated_at"]
+        read_only_fields = fields
+
+
+class InsightQuerySerializer(serializers.Serializer):
+    ad = serializers.IntegerField(required=False)
+    ad_set = serializers.IntegerField(required=False)
+    campaign = serializers.IntegerField(required=False)
+    platform = serializers.ChoiceField(choices=["meta", "google"], required=False)
+    from_ = serializers.DateField(required=False)
+    to = serializers.DateField(required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, attrs):
+        if attrs.get("from") and attrs.get("to") and attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": "`to` must be on or after `from`."})
+        return attrs
+
+
+class KpiQuerySerializer(InsightQuerySerializer):
+    group_by = serializers.ChoiceField(choices=list(GROUP_BY), required=False,
+                                       help_text="campaign, ad_set, ad, day or platform; omit for totals.")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("from") and attrs.get("to") and (attrs["to"] - attrs["from"]).days > 730:
+            raise serializers.ValidationError({"to": "The range can span at most two years."})
+        return attrs
+
+
+class KpiRowSerializer(serializers.Serializer):
+    """One row of KPIs (money in minor units; ratios as fractions; null when undefined)."""
+
+    id = serializers.IntegerField(required=False)
+    name = serializers.CharField(required=False)
+    date = serializers.DateField(required=False)
+    platform = serializers.CharField(required=False)
+    impressions = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    clicks = serializers.IntegerField()
+    spend_minor = serializers.IntegerField()
+    conversions = serializers.IntegerField()
+    conversion_value_minor = serializers.IntegerField()
+    video_plays = serializers.IntegerField()
+    thruplays = serializers.IntegerField()
+    ctr = serializers.FloatField(allow_null=True)
+    cpc_minor = serializers.FloatField(allow_null=True)
+    cpm_minor = serializers.FloatField(allow_null=True)
+    cpa_minor = serializers.FloatField(allow_null=True)
+    roas = serializers.FloatField(allow_null=True)
+    thruplay_rate = serializers.FloatField(allow_null=True)
+
+
+class KpiResponseSerializer(serializers.Serializer):
+    from_ = serializers.DateField()
+    to = serializers.DateField()
+    group_by = serializers.CharField(allow_null=True)
+    totals = KpiRowSerializer()
+    results = KpiRowSerializer(many=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+assert set(METRICS) | set(KPIS) <= set(KpiRowSerializer().fields)

@@ -1,0 +1,83 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from campaigns.forms import to_minor
+from campaigns.validators import clean_targeting, sniff_video, validate_creative_file, validate_currency
+
+
+def test_targeting_defaults_and_shape():
+    assert clean_targeting({"countries": ["US", "CA"]}) == {
+        "countries": ["US", "CA"], "age_min": 18, "age_max": 65, "genders": [], "languages": [], "interests": []}
+    assert clean_targeting({"countries": ["GB"], "age_min": 13, "age_max": 65, "genders": ["female"], "languages": ["en"],
+                            "interests": ["coffee"]})["genders"] == ["female"]
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ({"countries": ["XX"]}, "countries[0]: 'XX' is not an ISO 3166-1"),
+    ({"countries": ["us"]}, "countries[0]: 'us' is not an ISO 3166-1"),
+    ({"countries": []}, "countries"),
+    ({}, "'countries' is a required property"),
+    ({"countries": ["US"], "age_min": 12}, "age_min: 12 is less than the minimum of 13"),
+    ({"countries": ["US"], "age_max": 70}, "age_max: 70 is greater than the maximum of 65"),
+    ({"countries": ["US"], "age_min": 40, "age_max": 30}, "age_min (40) must not be above age_max (30)"),
+    ({"countries": ["US"], "genders": ["other"]}, "genders[0]"),
+    ({"countries": ["US"], "languages": ["zz"]}, "languages[0]: 'zz' is not an ISO 639-1"),
+    ({"countries": "US"}, "countries: 'US' is not of type 'array'"),
+    ({"countries": ["US"], "zip": "97201"}, "allowed keys"),
+    (["US"], "must be a JSON object"),
+])
+def test_targeting_errors_name_the_path(value, fragment):
+    with pytest.raises(ValidationError) as exc:
+        clean_targeting(value)
+    assert any(fragment in m for m in exc.value.messages), exc.value.messages
+
+
+def test_currency_codes():
+    validate_currency("EUR")
+    with pytest.raises(ValidationError, match="ISO 4217"):
+        validate_currency("EURO")
+
+
+def test_to_minor_respects_currency_exponent():
+    from decimal import Decimal
+
+    assert to_minor(Decimal("12.50"), "USD") == 1250
+    assert to_minor(Decimal("500"), "JPY") == 500
+    assert to_minor(Decimal("1.234"), "KWD") == 1234
+    with pytest.raises(ValidationError, match="no minor unit"):
+        to_minor(Decimal("5.5"), "JPY")
+    with pytest.raises(ValidationError, match="2 decimal places"):
+        to_minor(Decimal("1.005"), "USD")
+
+
+MP4 = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 32
+WEBM = b"\x1a\x45\xdf\xa3" + b"\x00" * 32
+
+
+def test_sniff_video():
+    assert sniff_video(MP4) == "mp4"
+    assert sniff_video(WEBM) == "webm"
+    assert sniff_video(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8) is None
+
+
+@pytest.mark.parametrize("name, content, ok", [
+    ("a.mp4", MP4, True), ("a.MOV", MP4, True), ("a.webm", WEBM, True),
+    ("a.mp4", b"<html>not a video</html>", False), ("a.webm", MP4, False), ("a.gif", MP4, False), ("a.mp4", b"", False),
+])
+def test_creative_file_rules(name, content, ok):
+    upload = SimpleUploadedFile(name, content)
+    if ok:
+        validate_creative_file(upload)
+    else:
+        with pytest.raises(ValidationError):
+            validate_creative_file(upload)
+
+
+def test_creative_size_limit(settings):
+    settings.KOLONY_CREATIVE_MAX_BYTES = 20
+    with pytest.raises(ValidationError, match="limit"):
+        validate_creative_file(SimpleUploadedFile("a.mp4", MP4))
+    assert io  # keep import for file-like tests
