@@ -1,0 +1,103 @@
+"""KPI maths against hand-computed values, including zero impressions and zero spend."""
+
+import datetime as dt
+
+import pytest
+
+from campaigns import selectors, services
+from campaigns.selectors import DateRange
+
+pytestmark = pytest.mark.django_db
+D1, D2, D3 = dt.date(2026, 3, 1), dt.date(2026, 3, 2), dt.date(2026, 3, 3)
+MARCH = DateRange(D1, D3)
+
+
+@pytest.fixture
+def data(alice, tree):
+    campaign, ad_set, ad1 = tree
+    ad2 = services.ad_create(ad_set=ad_set, actor=alice, name="Bumper 6s")
+    services.insights_upsert(ad=ad1, rows=[
+        # 10,000 impressions, 200 clicks, $50.00 spend, 5 conversions worth $150.00, 1,000 thruplays
+        {"platform": "meta", "date": D1, "impressions": 10_000, "reach": 8_000, "clicks": 200, "spend_minor": 5_000,
+         "conversions": 5, "conversion_value_minor": 15_000, "video_plays": 4_000, "thruplays": 1_000},
+        # nothing delivered
+        {"platform": "meta", "date": D2},
+        # 5,000 impressions, 50 clicks, $25.00, no conversions
+        {"platform": "google", "date": D3, "impressions": 5_000, "reach": 4_000, "clicks": 50, "spend_minor": 2_500,
+         "video_plays": 1_000, "thruplays": 500},
+    ])
+    # free delivery (no spend) → ROAS undefined, CPC/CPM/CPA zero
+    services.insights_upsert(ad=ad2, rows=[{"platform": "meta", "date": D1, "impressions": 1_000, "clicks": 10,
+                                             "conversions": 1, "conversion_value_minor": 900}])
+    return campaign, ad_set, ad1, ad2
+
+
+def test_totals(alice_org, data):
+    k = selectors.kpis_for(organization=alice_org, date_range=MARCH)
+    assert (k["impressions"], k["clicks"], k["spend_minor"], k["conversions"], k["conversion_value_minor"]) == (16_000, 260, 7_500, 6, 15_900)
+    assert k["ctr"] == pytest.approx(260 / 16_000)
+    assert k["cpc_minor"] == pytest.approx(7_500 / 260)
+    assert k["cpm_minor"] == pytest.approx(7_500 * 1000 / 16_000)
+    assert k["cpa_minor"] == pytest.approx(1_250)
+    assert k["roas"] == pytest.approx(15_900 / 7_500)
+    assert k["thruplay_rate"] == pytest.approx(1_500 / 16_000)
+
+
+def test_zero_denominators_are_none(alice_org, data):
+    by_day = selectors.kpis_for(organization=alice_org, date_range=MARCH, group_by="day")
+    assert [r["date"] for r in by_day] == [D1, D2, D3]
+    empty = by_day[1]
+    assert empty["impressions"] == 0 and all(empty[k] is None for k in selectors.KPIS)
+    google_day = by_day[2]
+    assert google_day["cpa_minor"] is None  # no conversions
+    assert google_day["roas"] == 0.0  # spend but no value
+    ad2 = selectors.kpis_for(organization=alice_org, date_range=MARCH, filters={"ad": data[3].pk})
+    assert ad2["roas"] is None and ad2["cpc_minor"] == 0.0 and ad2["cpa_minor"] == 0.0
+    nothing = selectors.kpis_for(organization=alice_org, date_range=DateRange(dt.date(2025, 1, 1), dt.date(2025, 1, 2)))
+    assert nothing == selectors.empty_kpis()
+
+
+def test_group_by_platform_campaign_and_ad(alice_org, data):
+    by_platform = {r["platform"]: r for r in selectors.kpis_for(organization=alice_org, date_range=MARCH, group_by="platform")}
+    assert by_platform["google"]["cpm_minor"] == pytest.approx(500.0)
+    assert by_platform["meta"]["ctr"] == pytest.approx(210 / 11_000)
+    [campaign_row] = selectors.kpis_for(organization=alice_org, date_range=MARCH, group_by="campaign")
+    assert (campaign_row["id"], campaign_row["name"], campaign_row["spend_minor"]) == (data[0].pk, "Cold brew", 7_500)
+    ads = selectors.kpis_for(organization=alice_org, date_range=MARCH, group_by="ad", order_by="-spend_minor")
+    assert [a["name"] for a in ads] == ["Pour 15s", "Bumper 6s"]
+    with pytest.raises(ValueError):
+        selectors.kpis_for(organization=alice_org, date_range=MARCH, group_by="country")
+
+
+def test_other_organizations_are_not_counted(charlie_org, data):
+    assert selectors.kpis_for(organization=charlie_org, date_range=MARCH)["impressions"] == 0
+
+
+def test_previous_period_and_change(alice_org, data):
+    r = DateRange(D3, D3)
+    assert r.previous() == DateRange(D2, D2)
+    assert DateRange(D1, D3).previous() == DateRange(dt.date(2026, 2, 26), dt.date(2026, 2, 28))
+    assert selectors.change(150, 100) == pytest.approx(0.5)
+    assert selectors.change(10, 0) is None and selectors.change(None, 5) is None
+    assert DateRange.last(7, today=dt.date(2026, 3, 8)) == DateRange(D1, dt.date(2026, 3, 7))
+
+
+def test_dashboard_data(alice_org, alice, data):
+    current = DateRange(D3, D3)
+    d = selectors.dashboard_data(organization=alice_org, date_range=current, use_cache=False)
+    assert d["totals"]["spend_minor"] == 2_500 and d["previous"]["spend_minor"] == 0
+    assert d["changes"]["spend_minor"] is None
+    d = selectors.dashboard_data(organization=alice_org, date_range=DateRange(D2, D3), use_cache=False)
+    assert d["previous"]["impressions"] == 11_000 and d["totals"]["impressions"] == 5_000
+    assert d["changes"]["impressions"] == pytest.approx(5_000 / 11_000 - 1)
+    assert [r["date"] for r in d["series"]] == [D2, D3]
+    assert d["campaigns"][0]["name"] == "Cold brew"
+    assert [a["name"] for a in d["top_ads"]] == ["Pour 15s"]  # the free ad has no spend, so no ROAS rank
+
+
+def test_dashboard_cache_sees_new_data(alice_org, data, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kpi-test"}}
+    first = selectors.dashboard_data(organization=alice_org, date_range=MARCH)
+    services.insights_upsert(ad=data[2], rows=[{"platform": "meta", "date": D2, "impressions": 1, "spend_minor": 100}])
+    second = selectors.dashboard_data(organization=alice_org, date_range=MARCH)
+    assert second["totals"]["spend_minor"] == first["totals"]["spend_minor"] + 100
