@@ -223,7 +223,18 @@ def brief_from_dict(
     try:
         brief = Brief.model_validate(data)
     except ValidationError as exc:
-        raise BriefError(_pydantic_problems(exc)) from None
+        # report file problems too, so the marketer fixes everything in one go
+        problems = _pydantic_problems(exc)
+        bad_fields = {p.split(":")[0] for p in problems}
+        raw_images = data.get("images") if isinstance(data.get("images"), list) else []
+        for i, p in enumerate(raw_images):
+            if isinstance(p, str) and f"images[{i}]" not in bad_fields:
+                full = Path(p) if Path(p).is_absolute() else base / p
+                problems += check_image(full, f"images[{i}]")
+        logo = (data.get("brand") or {}).get("logo") if isinstance(data.get("brand"), dict) else None
+        if isinstance(logo, str) and "brand.logo" not in bad_fields:
+            problems += check_image(Path(logo) if Path(logo).is_absolute() else base / logo, "brand.logo")
+        raise BriefError(problems) from None
 
     problems: list[str] = []
     resolved = []

@@ -31,7 +31,7 @@ STYLE_TEXT_ANIMATION = {
     "professional": ["slide_up", "fade"],
     "corporate": ["slide_up"],
 }
-MOTIONS = ["zoom_in", "pan_right", "zoom_out", "pan_left", "pan_up"]
+MOTIONS = ["pan_right", "pan_left", "pan_up", "pan_right", "pan_left"]  # pans are cheap (crop); the hook zooms
 
 HOOK_TEMPLATES = {
     "marketing_video": "Meet {p}.",
@@ -121,7 +121,9 @@ def plan_with_rules(brief: Brief) -> ScenePlan:
             lead = benefits[0]
             text = p
             sub = cp.headline(lead, 7)
-            vo = (HOOK_TEMPLATES[brief.request_type].format(p=p) + " " if english else p + ". ") + _sentence(lead)
+            intro = HOOK_TEMPLATES[brief.request_type].format(p=p) if english else p + "."
+            # the hook's line: the intro, plus the lead benefit when it fits whole
+            vo = intro + " " + _sentence(lead) if cp.word_count(intro + " " + lead) <= budget else intro
         elif role == "benefit":
             b = benefits[(b_i + 1) % len(benefits)] if len(benefits) > 1 else benefits[0]
             b_i += 1
@@ -130,7 +132,7 @@ def plan_with_rules(brief: Brief) -> ScenePlan:
         elif role == "product":
             text = p
             sub = cp.headline(benefits[0], 6) if len(benefits) == 1 else cp.headline(benefits[-1], 6)
-            vo = (f"{p}. Made for the way you live." if english else f"{p}.")
+            vo = f"{p}. {_sentence(sub)}" if cp.word_count(f"{p} {sub}") <= budget else f"{p}." 
             if brief.request_type == "product_demo" and english:
                 vo = f"See {p} in action."
         elif role == "offer":
@@ -160,7 +162,7 @@ def plan_with_rules(brief: Brief) -> ScenePlan:
                 on_screen_text=text[:120],
                 subtext=sub[:160],
                 visual=visual,
-                motion="static" if role == "end_card" else rng.choice(MOTIONS),
+                motion="static" if role == "end_card" else "zoom_in" if role == "hook" else rng.choice(MOTIONS),
                 text_animation=animations[0] if role in ("hook", "end_card") else rng.choice(animations),
                 transition=rng.choice(transitions),
             )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SceneRole = Literal["hook", "benefit", "product", "offer", "end_card"]
 VisualSource = Literal["product_image", "solid_brand", "uploaded_clip", "generated_clip"]
@@ -44,6 +44,12 @@ class Scene(BaseModel):
     motion: Motion = "zoom_in"
     text_animation: TextAnimation = "slide_up"
     transition: Transition = "fade"
+
+    @field_validator("duration")
+    @classmethod
+    def _whole_frames(cls, v: float) -> float:
+        """Durations snap to whole frames at 30 fps so scene cuts land on frame boundaries."""
+        return round(v * 30) / 30
 
 
 class ScenePlan(BaseModel):

@@ -95,9 +95,9 @@ FORMATS: dict[str, FormatSpec] = {
     "9:16": FormatSpec(
         ratio="9:16", width=1080, height=1920,
         safe=Box(65, 269, 1015, 1248),
-        photo=Box(75, 380, 1005, 1000),
-        headline=Box(65, 1010, 1015, 1150),
-        captions=Box(65, 1156, 1015, 1248),
+        photo=Box(120, 372, 960, 905),
+        headline=Box(65, 918, 1015, 1146),
+        captions=Box(65, 1150, 1015, 1248),
         logo_height=72, layout="stack",
     ),
     "1:1": FormatSpec(

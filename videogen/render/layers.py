@@ -116,7 +116,7 @@ def gradient(width: int, height: int, top: tuple, bottom: tuple, diagonal: bool 
         t = np.repeat(np.linspace(0, 1, height)[:, None], width, axis=1)
     t = t[..., None]
     arr = np.asarray(top, np.float32) * (1 - t) + np.asarray(bottom, np.float32) * t
-    return Image.fromarray(arr.astype(np.uint8), "RGB")
+    return Image.fromarray(arr.astype(np.uint8))
 
 
 def _shapes(plate: Image.Image, look: Look, cv: Canvas, rng: random.Random, strong: bool) -> None:
@@ -192,21 +192,23 @@ def _card(photo: Image.Image, look: Look, box: Box, cv: Canvas, center) -> tuple
 
 def render_plate(
     scene: Scene, index: int, look: Look, cv: Canvas, photo: Image.Image | None, *, logo: Image.Image | None,
-    product_name: str, seed: int,
+    product_name: str, seed: int, full_bleed: bool | None = None,
 ) -> Image.Image:
     """The scene's background plate, RGB, ``cv.width``×``cv.height`` px: backdrop, shapes and
     the photo (full-bleed or card). The end card carries the big logo (or a wordmark)."""
     rng = random.Random(f"{seed}:{index}:{scene.role}")
     w, h = cv.width, cv.height
     use_photo = photo if scene.visual.source != "solid_brand" else None
-    if use_photo is not None and uses_full_bleed(use_photo, cv.spec):
+    if full_bleed is None:
+        full_bleed = use_photo is not None and uses_full_bleed(use_photo, cv.spec)
+    if use_photo is not None and full_bleed:
         plate = crop_to_fill(use_photo, w, h, subject_center(use_photo))
         # a scrim for legibility behind the headline and captions
         hl = cv.box("headline")
         top = max(0, hl.top - cv.px(160))
         scrim = np.zeros((h, 1), np.float32)
         scrim[top:, 0] = np.clip(np.linspace(0, 1.6, h - top), 0, 1) * 0.72
-        a = Image.fromarray((np.repeat(scrim, w, axis=1) * 255).astype(np.uint8), "L")
+        a = Image.fromarray((np.repeat(scrim, w, axis=1) * 255).astype(np.uint8))
         plate.paste((8, 10, 18), (0, 0), a)
         return plate
     plate = _backdrop(look, cv, photo, rng, strong=scene.role in ("offer", "end_card"))
@@ -218,6 +220,7 @@ def render_plate(
         if logo is not None:
             lg = logo.copy()
             lg.thumbnail((area.width, area.height), Image.Resampling.LANCZOS)
+            lg = _readable_logo(lg, look, cv, look.bg_top)
             plate.paste(lg, (area.left + (area.width - lg.width) // 2, area.top + (area.height - lg.height) // 2), lg)
         else:
             fonts = FontSet.for_role(look.headline_font)
@@ -340,10 +343,26 @@ def prepare_logo(logo: Image.Image) -> tuple[Image.Image, str | None]:
         alpha = np.clip((dist - 18) / 40, 0, 1) * 255
         out = a.copy()
         out[..., 3] = alpha.astype(np.uint8)
-        img = Image.fromarray(out, "RGBA")
+        img = Image.fromarray(out)
         bbox = img.getbbox()
         return (img.crop(bbox) if bbox else img), "logo had no transparency; its flat background was keyed out"
     return logo, "logo has no transparency and no flat background; shown as an opaque badge"
+
+
+def _readable_logo(lg: Image.Image, look: Look, cv: Canvas, bg: tuple) -> Image.Image:
+    """A light logo on a light background (or dark on dark) gets a contrasting rounded badge."""
+    arr = np.asarray(lg).astype(np.float32)
+    wts = arr[..., 3] / 255
+    mean = (arr[..., :3] * wts[..., None]).sum((0, 1)) / max(1.0, wts.sum())
+    lum, bg_lum = luminance(tuple(mean)), luminance(bg)
+    if abs(lum - bg_lum) > 0.3:
+        return lg
+    pad = max(4, lg.height // 5)
+    badge = Image.new("RGBA", (lg.width + 2 * pad, lg.height + 2 * pad), (0, 0, 0, 0))
+    fill = shade(look.primary, 0.25) if lum > 0.5 else (250, 250, 250)
+    ImageDraw.Draw(badge).rounded_rectangle((0, 0, badge.width - 1, badge.height - 1), radius=pad, fill=fill + (240,))
+    badge.alpha_composite(lg, (pad, pad))
+    return badge
 
 
 def logo_layer(logo: Image.Image, look: Look, cv: Canvas, position: str, *, max_height: int | None = None) -> TextLayer:
@@ -352,16 +371,7 @@ def logo_layer(logo: Image.Image, look: Look, cv: Canvas, position: str, *, max_
     h = max_height or cv.px(cv.spec.logo_height)
     lg = logo.copy()
     lg.thumbnail((int(cv.width * 0.4), h), Image.Resampling.LANCZOS)
-    # a light logo on a light background gets a dark badge
-    arr = np.asarray(lg).astype(np.float32)
-    wts = arr[..., 3] / 255
-    mean = (arr[..., :3] * wts[..., None]).sum((0, 1)) / max(1.0, wts.sum())
-    if luminance(tuple(mean)) > 0.6 and luminance(look.bg_top) > 0.6:
-        pad = cv.px(14)
-        badge = Image.new("RGBA", (lg.width + 2 * pad, lg.height + 2 * pad), (0, 0, 0, 0))
-        ImageDraw.Draw(badge).rounded_rectangle((0, 0, badge.width - 1, badge.height - 1), radius=pad, fill=shade(look.primary, 0.25) + (235,))
-        badge.alpha_composite(lg, (pad, pad))
-        lg = badge
+    lg = _readable_logo(lg, look, cv, look.bg_top)
     s = cv.box("safe")
     m = cv.px(12)
     x = s.left + m if position.endswith("left") else s.right - lg.width - m

@@ -238,7 +238,7 @@ def draw_block(
         for kind, run in parts:
             if kind == "emoji":
                 bm = _emoji_bitmap(run, block.fonts.emoji, block.size)
-                top = int(base - bm.height * 0.86)
+                top = max(int(y), int(base - bm.height * 0.86))
                 img.alpha_composite(bm, (int(cx), max(0, top))) if img.mode == "RGBA" else img.paste(bm, (int(cx), top), bm)
                 l, t, r, b = min(l, int(cx)), min(t, top), max(r, int(cx) + bm.width), max(b, top + bm.height)
                 cx += bm.width + block.size * 0.08

@@ -1,0 +1,180 @@
+"""The compositor: one FFmpeg run per aspect ratio turns pre-rendered PNG layers, the ASS
+captions and the soundtrack into the finished MP4.
+
+Per scene: the plate gets Ken Burns motion (``zoompan``), the text layer slides/fades/pops in
+(``overlay`` x/y expressions + alpha ``fade``); scenes are joined with ``xfade``; then captions
+(``ass``) and the logo are laid on top and the result is encoded once (libx264 + AAC).
+Python never touches a frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from videogen.planner.schema import ScenePlan
+from videogen.render.ffmpeg import run_ffmpeg
+from videogen.render.formats import AUDIO_BITRATE, AUDIO_RATE, FPS, GOP_FRAMES, X264_CRF, X264_PRESET, FormatSpec
+
+TRANSITION_FRAMES = 14
+TRANSITION_SECONDS = TRANSITION_FRAMES / FPS  # ≈0.47 s
+KB_ZOOM = 0.08  # Ken Burns: 8 % zoom or pan travel over a scene
+
+
+@dataclass
+class SceneLayers:
+    """Files and placements for one scene in one format (pixels, top-left origin)."""
+
+    plate: Path
+    text: Path
+    text_x: int
+    text_y: int
+
+
+def _filter_path(p: Path) -> str:
+    """Escape a path for use inside a filtergraph option value."""
+    return str(p).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'").replace(",", "\\,")
+
+
+def _motion(motion: str, frames: int, w: int, h: int) -> str:
+    """Ken Burns filter chain for a single-frame plate input producing ``frames`` frames.
+
+    Zooms use ``zoompan`` (a scale per frame). Pans scale the plate once by ``1 + KB_ZOOM`` and
+    move a ``crop`` window across it (no per-frame scaling), which is several times cheaper.
+    """
+    n = max(1, frames - 1)
+    if motion in ("zoom_in", "zoom_out"):
+        z = f"1+{KB_ZOOM}*on/{n}" if motion == "zoom_in" else f"{1 + KB_ZOOM}-{KB_ZOOM}*on/{n}"
+        return f"zoompan=z='{z}':x='(iw-iw/zoom)/2':y='(ih-ih/zoom)/2':d={frames}:s={w}x{h}:fps={FPS}"
+    travel = KB_ZOOM if motion != "static" else KB_ZOOM / 3
+    sw, sh = int(round(w * (1 + travel) / 2)) * 2, int(round(h * (1 + travel) / 2)) * 2
+    p = f"(n/{n})"
+    x, y = "(iw-ow)/2", "(ih-oh)/2"
+    if motion == "pan_left":
+        x = f"(iw-ow)*(1-{p})"
+    elif motion in ("pan_right", "static"):
+        x = f"(iw-ow)*{p}"
+    elif motion == "pan_up":
+        y = f"(ih-oh)*(1-{p})"
+    return (f"scale={sw}:{sh}:flags=lanczos,loop=loop={frames - 1}:size=1:start=0,setpts=N/{FPS}/TB,"
+            f"crop=w={w}:h={h}:x='{x}':y='{y}'")
+
+
+def _text_motion(anim: str, x: int, y: int, t0: float) -> tuple[str, str, float]:
+    """overlay x/y expressions and alpha-fade length for a text animation starting at ``t0`` s."""
+    dt = f"max(0,t-{t0:.3f})"
+    if anim == "slide_up":
+        return str(x), f"{y}+70*pow(max(0,1-{dt}/0.55),3)", 0.4
+    if anim == "pop":
+        return str(x), f"{y}+55*exp(-6*{dt})*cos(13*{dt})", 0.18
+    return str(x), str(y), 0.6
+
+
+def build_filtergraph(
+    plan: ScenePlan, spec: FormatSpec, layers: list[SceneLayers], *, logo_index: int | None, logo_xy: tuple[int, int],
+    ass_path: Path | None, fonts_dir: Path | None,
+) -> tuple[list[str], str, int]:
+    """Inputs (ffmpeg args), the filtergraph, and the audio input index.
+
+    Input order: plate and text PNG per scene, then the logo, then the soundtrack (appended by
+    the caller at the returned index). Scene clips overlap by ``TRANSITION_SECONDS`` for xfade,
+    so the result lasts exactly ``plan.total_duration`` seconds.
+    """
+    n = len(plan.scenes)
+    total_frames = int(round(plan.total_duration * FPS))
+    td = TRANSITION_SECONDS
+    inputs: list[str] = []
+    parts: list[str] = []
+    starts = plan.starts()
+    for i, (scene, lay) in enumerate(zip(plan.scenes, layers)):
+        clip = scene.duration + (td if i < n - 1 else 0)
+        frames = int(round(clip * FPS))
+        pi, ti = 2 * i, 2 * i + 1
+        inputs += ["-framerate", str(FPS), "-i", str(lay.plate), "-framerate", str(FPS), "-i", str(lay.text)]
+        parts.append(f"[{pi}:v]format=yuv420p,{_motion(scene.motion, frames, spec.width, spec.height)},setsar=1[bg{i}]")
+        t0 = 0.15 if i == 0 else td * 0.7
+        xe, ye, fade = _text_motion(scene.text_animation, lay.text_x, lay.text_y, t0)
+        parts.append(
+            f"[{ti}:v]format=yuva420p,loop=loop={frames - 1}:size=1:start=0,setpts=N/{FPS}/TB,"
+            f"fade=t=in:st={t0:.3f}:d={fade}:alpha=1[tx{i}]"
+        )
+        parts.append(f"[bg{i}][tx{i}]overlay=x='{xe}':y='{ye}':eval=frame:format=yuv420,trim=end_frame={frames},setpts=PTS-STARTPTS[s{i}]")
+    # Transitions: xfade only the overlapping tail/head frames, concat everything else (xfade
+    # on whole streams costs a full-frame copy per frame).
+    tf = TRANSITION_FRAMES
+    dframes = [int(round(sc.duration * FPS)) for sc in plan.scenes]
+    segs: list[str] = []
+    for i in range(n):
+        cuts = []  # (label, start_frame, end_frame)
+        body_start = tf if i > 0 else 0
+        if i > 0:
+            cuts.append((f"h{i}", 0, tf))
+        cuts.append((f"b{i}", body_start, dframes[i]))
+        if i < n - 1:
+            cuts.append((f"t{i}", dframes[i], dframes[i] + tf))
+        if len(cuts) == 1:
+            parts.append(f"[s{i}]null[b{i}]")
+        else:
+            parts.append(f"[s{i}]split={len(cuts)}" + "".join(f"[{c[0]}r]" for c in cuts))
+            for label, a, b in cuts:
+                parts.append(f"[{label}r]trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS[{label}]")
+    for i in range(n):
+        segs.append(f"[b{i}]")
+        if i < n - 1:
+            parts.append(f"[t{i}][h{i + 1}]xfade=transition={plan.scenes[i].transition}:duration={td:.6f}:offset=0[x{i}]")
+            segs.append(f"[x{i}]")
+    parts.append("".join(segs) + f"concat=n={len(segs)}:v=1:a=0[joined]")
+    last = "joined"
+    idx = 2 * n
+    if ass_path is not None:
+        fd = f":fontsdir='{_filter_path(fonts_dir)}'" if fonts_dir else ""
+        parts.append(f"[{last}]ass=filename='{_filter_path(ass_path)}'{fd}[cap]")
+        last = "cap"
+    if logo_index is not None:
+        end_start = starts[-1] + td * 0.5 if plan.scenes[-1].role == "end_card" else plan.total_duration + 1
+        parts.append(
+            f"[{last}][{idx}:v]overlay=x={logo_xy[0]}:y={logo_xy[1]}:enable='lt(t,{end_start:.3f})':format=yuv420[lg]"
+        )
+        last = "lg"
+        idx += 1
+    parts.append(f"[{last}]format=yuv420p,trim=end_frame={total_frames},setpts=PTS-STARTPTS[vout]")
+    return inputs, ";\n".join(parts), idx
+
+
+def encode_args(total_seconds: float) -> list[str]:
+    """Output options for DESIGN §6: H.264 High yuv420p 30 fps CFR, AAC-LC 48 kHz stereo,
+    faststart, no edit lists, exact frame count."""
+    frames = int(round(total_seconds * FPS))
+    return [
+        "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF), "-profile:v", "high",
+        "-pix_fmt", "yuv420p", "-r", str(FPS), "-fps_mode", "cfr", "-g", str(GOP_FRAMES),
+        "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
+        "-c:a", "aac", "-profile:a", "aac_low", "-b:a", AUDIO_BITRATE, "-ar", str(AUDIO_RATE), "-ac", "2",
+        "-frames:v", str(frames), "-t", f"{total_seconds:.3f}",
+        "-movflags", "+faststart", "-use_editlist", "0", "-map_metadata", "-1",
+        "-metadata", "encoder=Kolony", "-f", "mp4",
+    ]
+
+
+def render_format(
+    plan: ScenePlan, spec: FormatSpec, layers: list[SceneLayers], *, logo_png: Path | None, logo_xy: tuple[int, int],
+    ass_path: Path | None, fonts_dir: Path | None, audio_wav: Path, out_path: Path,
+    on_progress: Callable[[float], None] | None = None, should_cancel: Callable[[], bool] | None = None,
+) -> list[str]:
+    """Render one format to ``out_path`` (one FFmpeg run, one encode). Returns the command line.
+
+    Raises :class:`videogen.render.ffmpeg.FFmpegError` or ``RenderCancelled``.
+    """
+    inputs, graph, audio_idx = build_filtergraph(
+        plan, spec, layers, logo_index=(len(layers) * 2 if logo_png else None), logo_xy=logo_xy,
+        ass_path=ass_path, fonts_dir=fonts_dir,
+    )
+    if logo_png:
+        inputs += ["-i", str(logo_png)]
+    inputs += ["-i", str(audio_wav)]
+    script = out_path.with_suffix(".filtergraph.txt")
+    script.write_text(graph, encoding="utf-8")
+    args = inputs + ["-/filter_complex", str(script), "-map", "[vout]", "-map", f"{audio_idx}:a"] + encode_args(plan.total_duration) + [str(out_path)]
+    run_ffmpeg(args, duration=plan.total_duration, on_progress=on_progress, should_cancel=should_cancel)
+    return args

@@ -1,0 +1,87 @@
+"""Procedural music bed (no downloads): a four-chord loop with pad, bass, kick and hats,
+synthesised with numpy; tempo, mode and brightness come from the style; the seed picks the key
+and the progression."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import butter, sosfilt
+
+from videogen.render.styles import Look
+
+SAMPLE_RATE = 48_000
+PROGRESSIONS = {
+    "major": [[0, 7, 9, 5], [0, 5, 9, 7], [9, 5, 0, 7]],  # I–V–vi–IV and friends (semitones from tonic)
+    "minor": [[0, 8, 3, 10], [0, 5, 8, 7], [0, 3, 8, 10]],
+}
+
+
+def _note_hz(semitone: float) -> float:
+    return 440.0 * 2 ** ((semitone - 9) / 12)  # semitone 0 = C4
+
+
+def make_music(duration: float, look: Look, seed: int) -> np.ndarray:
+    """Stereo float32 samples, shape (n, 2), 48 kHz, ``duration`` seconds, peak ≈ 0.5, with
+    0.5 s fade-in and 1 s fade-out. Deterministic for (duration, look, seed)."""
+    rng = np.random.default_rng(seed)
+    n = int(round(duration * SAMPLE_RATE))
+    t = np.arange(n) / SAMPLE_RATE
+    beat = 60.0 / look.music_bpm
+    bar = beat * 4
+    key = int(rng.integers(-5, 5))
+    prog = PROGRESSIONS[look.music_mode][int(rng.integers(0, 3))]
+    third = 4 if look.music_mode == "major" else 3
+    pad = np.zeros(n, np.float32)
+    bass = np.zeros(n, np.float32)
+    n_bars = int(np.ceil(duration / bar)) + 1
+    partials = 1 + int(look.music_brightness * 4)
+    for b in range(n_bars):
+        root = key + prog[b % 4]
+        s0, s1 = int(b * bar * SAMPLE_RATE), min(n, int((b + 1) * bar * SAMPLE_RATE))
+        if s0 >= n:
+            break
+        tt = t[s0:s1] - b * bar
+        env = np.minimum(1, tt / 0.08) * np.minimum(1, (bar - tt) / 0.15)
+        for iv in (0, third, 7, 12):
+            f = _note_hz(root + iv)
+            for k in range(1, partials + 1):
+                pad[s0:s1] += (env * np.sin(2 * np.pi * f * k * tt + k) / (k * k) * 0.12).astype(np.float32)
+        fb = _note_hz(root - 24)
+        for q in range(4):  # bass on each beat
+            q0 = q * beat
+            m = (tt >= q0) & (tt < q0 + beat)
+            if not m.any():
+                continue
+            tq = tt[m] - q0
+            bass[s0:s1][m] += (np.sin(2 * np.pi * fb * tq) * np.exp(-tq * 3.5) * 0.35).astype(np.float32)
+    drums = np.zeros(n, np.float32)
+    if look.music_bpm >= 95:
+        kick_len = int(0.25 * SAMPLE_RATE)
+        tk = np.arange(kick_len) / SAMPLE_RATE
+        kick = (np.sin(2 * np.pi * (50 * tk + 60 / 12 * (1 - np.exp(-tk * 12)))) * np.exp(-tk * 14) * 0.6).astype(np.float32)
+        hat_len = int(0.05 * SAMPLE_RATE)
+        sos = butter(4, 7000, "highpass", fs=SAMPLE_RATE, output="sos")
+        hat = (sosfilt(sos, rng.standard_normal(hat_len)) * np.exp(-np.arange(hat_len) / SAMPLE_RATE * 60) * 0.12).astype(np.float32)
+        k = 0
+        while k * beat < duration:
+            s = int(k * beat * SAMPLE_RATE)
+            e = min(n, s + kick_len)
+            drums[s:e] += kick[: e - s]
+            h = int((k + 0.5) * beat * SAMPLE_RATE)
+            if h < n:
+                e = min(n, h + hat_len)
+                drums[h:e] += hat[: e - h]
+            k += 1
+    sos = butter(2, 1200 + 5000 * look.music_brightness, "lowpass", fs=SAMPLE_RATE, output="sos")
+    pad = sosfilt(sos, pad).astype(np.float32)
+    mono = pad + bass + drums
+    left = mono + np.roll(pad, int(0.012 * SAMPLE_RATE)) * 0.3
+    right = mono + np.roll(pad, int(0.019 * SAMPLE_RATE)) * 0.3
+    out = np.stack([left, right], axis=1)
+    fade = np.ones(n, np.float32)
+    fi, fo = int(0.5 * SAMPLE_RATE), int(1.0 * SAMPLE_RATE)
+    fade[:fi] = np.linspace(0, 1, fi)
+    fade[-fo:] = np.minimum(fade[-fo:], np.linspace(1, 0, fo))
+    out *= fade[:, None]
+    peak = float(np.abs(out).max()) or 1.0
+    return (out / peak * 0.5).astype(np.float32)
