@@ -141,7 +141,8 @@ def _rows(rng: random.Random, *, objective: str, platform: str, daily_budget: in
         spend = int(daily_budget * rng.uniform(0.8, 1.0) * weekend * wave)
         impressions = int(spend / cpm * 1000 * rng.uniform(0.9, 1.1))
         clicks = int(impressions * ctr * trend * rng.uniform(0.8, 1.2))
-        conversions = int(clicks * conv_rate * quality * rng.uniform(0.6, 1.4))
+        expected = clicks * conv_rate * quality * rng.uniform(0.6, 1.4)
+        conversions = int(expected) + (rng.random() < expected - int(expected))  # no systematic rounding down
         plays = int(impressions * rng.uniform(0.3, 0.45))
         p25 = int(plays * rng.uniform(0.55, 0.7))
         p50 = int(p25 * rng.uniform(0.6, 0.75))

@@ -64,10 +64,13 @@ def apply_service_errors(form: forms.Form, exc: ValidationError, field_map: dict
     field_map = field_map or {}
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     for field, messages in errors.items():
-        target = field_map.get(field, field)
-        if target not in form.fields:
-            target = None
         for message in messages:
+            target = field_map.get(field, field)
+            if field == "targeting":  # "countries[1]: …" → the countries field, and so on
+                prefix = message.split("[", 1)[0].split(":", 1)[0].split(" ", 1)[0]
+                target = {"age_min": "age_min", "age_max": "age_max"}.get(prefix, prefix)
+            if target not in form.fields:
+                target = None
             if target is not None and target in form.errors and message in form.errors[target]:
                 continue
             form.add_error(target, message)

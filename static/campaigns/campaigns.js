@@ -20,7 +20,10 @@
       const form = select.closest("form");
       select.addEventListener("change", () => {
         const custom = select.value === "custom";
-        form.querySelectorAll(".custom-range").forEach((el) => { el.hidden = !custom; });
+        form.querySelectorAll(".custom-range").forEach((el) => {
+          el.hidden = !custom;
+          el.querySelectorAll("input").forEach((input) => { input.disabled = !custom; });
+        });
         if (!custom) form.submit();
       });
     });
