@@ -40,6 +40,11 @@ class Canvas:
     scale: float
 
     @property
+    def resample(self):
+        """Lanczos for video layers; bilinear for (fast) storyboard thumbnails."""
+        return Image.Resampling.LANCZOS if self.scale >= 1 else Image.Resampling.BILINEAR
+
+    @property
     def width(self) -> int:
         return int(round(self.spec.width * self.scale))
 
@@ -74,7 +79,9 @@ def subject_center(img: Image.Image) -> tuple[float, float]:
     return (0.5 + (cx - 0.5) * 0.6, 0.5 + (cy - 0.5) * 0.6)
 
 
-def crop_to_fill(img: Image.Image, width: int, height: int, center: tuple[float, float]) -> Image.Image:
+def crop_to_fill(
+    img: Image.Image, width: int, height: int, center: tuple[float, float], resample=Image.Resampling.LANCZOS
+) -> Image.Image:
     """Crop ``img`` to the aspect of ``width``×``height`` around ``center`` (fractions), keeping
     the subject in frame, then resize to exactly that size (Lanczos)."""
     iw, ih = img.size
@@ -85,7 +92,7 @@ def crop_to_fill(img: Image.Image, width: int, height: int, center: tuple[float,
         cw, ch = iw, iw / target
     x0 = min(max(0.0, center[0] * iw - cw / 2), iw - cw)
     y0 = min(max(0.0, center[1] * ih - ch / 2), ih - ch)
-    return img.resize((width, height), Image.Resampling.LANCZOS, box=(x0, y0, x0 + cw, y0 + ch))
+    return img.resize((width, height), resample, box=(x0, y0, x0 + cw, y0 + ch))
 
 
 def grade(img: Image.Image, look: Look) -> Image.Image:
@@ -109,14 +116,16 @@ def uses_full_bleed(photo: Image.Image, spec: FormatSpec) -> bool:
 # ---------------------------------------------------------------- backgrounds
 
 def gradient(width: int, height: int, top: tuple, bottom: tuple, diagonal: bool = False) -> Image.Image:
-    """Linear gradient (vertical, or top-left → bottom-right), RGB."""
+    """Linear gradient (vertical, or top-left → bottom-right), RGB. Computed on a 1/8-size grid
+    and upscaled bilinearly (a smooth ramp loses nothing)."""
+    gw, gh = (max(2, width // 8), max(2, height // 8)) if diagonal else (1, max(2, height // 4))
     if diagonal:
-        t = (np.linspace(0, 1, width)[None, :] * 0.4 + np.linspace(0, 1, height)[:, None] * 0.6)
+        t = np.linspace(0, 1, gw)[None, :] * 0.4 + np.linspace(0, 1, gh)[:, None] * 0.6
     else:
-        t = np.repeat(np.linspace(0, 1, height)[:, None], width, axis=1)
+        t = np.linspace(0, 1, gh)[:, None] * np.ones((1, gw))
     t = t[..., None]
     arr = np.asarray(top, np.float32) * (1 - t) + np.asarray(bottom, np.float32) * t
-    return Image.fromarray(arr.astype(np.uint8))
+    return Image.fromarray(arr.round().astype(np.uint8)).resize((width, height), Image.Resampling.BILINEAR)
 
 
 def _shapes(plate: Image.Image, look: Look, cv: Canvas, rng: random.Random, strong: bool) -> None:
@@ -165,7 +174,7 @@ def _card(photo: Image.Image, look: Look, box: Box, cv: Canvas, center) -> tuple
     cw, ch = (box.width, int(box.width / aspect)) if aspect >= box_aspect else (int(box.height * aspect), box.height)
     pad = cv.px(40)
     cw, ch = cw - (pad if look.card_tilt else 0), ch - (pad if look.card_tilt else 0)
-    pic = crop_to_fill(photo, cw, ch, center).convert("RGBA")
+    pic = crop_to_fill(photo, cw, ch, center, cv.resample).convert("RGBA")
     bw = cv.px(look.card_border) if look.card_border else 0
     border_col = (255, 255, 255, 255) if look.style in ("vibrant", "casual") else look.accent + (255,)
     card = Image.new("RGBA", (cw + 2 * bw, ch + 2 * bw), border_col if bw else (0, 0, 0, 0))
@@ -176,7 +185,7 @@ def _card(photo: Image.Image, look: Look, box: Box, cv: Canvas, center) -> tuple
         ImageDraw.Draw(mask).rounded_rectangle((0, 0, card.width - 1, card.height - 1), radius=radius, fill=255)
         card.putalpha(mask)
     if look.card_tilt:
-        card = card.rotate(look.card_tilt, resample=Image.Resampling.BICUBIC, expand=True)
+        card = card.rotate(look.card_tilt, resample=Image.Resampling.BICUBIC if cv.scale >= 1 else Image.Resampling.BILINEAR, expand=True)
     shadow_pad = cv.px(40)
     out = Image.new("RGBA", (card.width + 2 * shadow_pad, card.height + 2 * shadow_pad), (0, 0, 0, 0))
     if look.style != "minimalist":
@@ -202,7 +211,7 @@ def render_plate(
     if full_bleed is None:
         full_bleed = use_photo is not None and uses_full_bleed(use_photo, cv.spec)
     if use_photo is not None and full_bleed:
-        plate = crop_to_fill(use_photo, w, h, subject_center(use_photo))
+        plate = crop_to_fill(use_photo, w, h, subject_center(use_photo), cv.resample)
         # a scrim for legibility behind the headline and captions
         hl = cv.box("headline")
         top = max(0, hl.top - cv.px(160))

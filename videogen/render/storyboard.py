@@ -3,6 +3,7 @@ layer code the video uses, at 540 px wide so a whole board takes well under a se
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image
@@ -30,6 +31,8 @@ def render_storyboard(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
+    pool = ThreadPoolExecutor(max_workers=2)  # PNG (zlib) encoding releases the GIL
+    pending = []
     small_photos: dict[int, Image.Image] = {}
     for spec in specs:
         cv = Canvas(spec, STORYBOARD_WIDTH / spec.width)
@@ -48,6 +51,10 @@ def render_storyboard(
             if logo is not None and scene.role != "end_card":
                 layers.append(logo_layer(logo, look, cv, logo_position))
             path = out_dir / keyframe_name(spec, i, scene.role)
-            composite_keyframe(plate, layers).save(path, format="PNG", compress_level=1)
+            frame = composite_keyframe(plate, layers)
+            pending.append(pool.submit(frame.save, path, format="PNG", compress_level=1))
             paths.append(path)
+    for f in pending:
+        f.result()
+    pool.shutdown()
     return paths

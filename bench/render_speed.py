@@ -1,0 +1,131 @@
+"""Render speed of the CPU engine (issue 5), printed as figures; never asserted in tests.
+
+For the 15 s, four-format coffee brief it prints, per format, the compositor's wall time and
+real-time factor (seconds of video per second of wall time), beside:
+
+(a) the same 9:16 scenes (same pre-rendered layers, Ken Burns, text animation, crossfades,
+    soundtrack) composed with MoviePy 2 the ordinary way and written with the same x264
+    settings, and
+(b) the floor: FFmpeg encoding a plain 15 s clip (``testsrc2`` + a sine tone) at the same size
+    and settings (libx264 preset/CRF from ``videogen.render.formats``, AAC 192k).
+
+Usage: ``.venv/bin/python bench/render_speed.py [--skip-moviepy]`` (needs requirements-bench.txt).
+Timings on a shared machine are noisy: run it on an idle one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kolony.settings")
+
+from videogen.brief import load_brief, load_image  # noqa: E402
+from videogen.pipeline import run_pipeline  # noqa: E402
+from videogen.render.compositor import KB_ZOOM, TRANSITION_SECONDS  # noqa: E402
+from videogen.render.ffmpeg import ffmpeg_exe  # noqa: E402
+from videogen.render.formats import AUDIO_BITRATE, FORMATS, X264_CRF, X264_PRESET  # noqa: E402
+from videogen.render.layers import Canvas, grade, prepare_logo, render_plate, render_text_layer  # noqa: E402
+from videogen.render.styles import make_look  # noqa: E402
+
+BRIEF = ROOT / "examples" / "coffee_brief.json"
+
+
+def floor_encode(spec, seconds: float, out: Path) -> float:
+    """Wall seconds for FFmpeg to encode a plain clip of ``seconds`` at ``spec``'s size."""
+    t0 = time.monotonic()
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=s={spec.width}x{spec.height}:r=30:d={seconds}",
+         "-f", "lavfi", "-i", f"sine=f=440:sample_rate=48000:d={seconds}",
+         "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF), "-profile:v", "high", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2", "-movflags", "+faststart", str(out)],
+        check=True,
+    )
+    return time.monotonic() - t0
+
+
+def moviepy_compose(brief, plan, soundtrack: Path, work: Path, out: Path) -> float:
+    """The 9:16 ad composed with MoviePy 2 (ImageClips, per-frame resize for the zoom, animated
+    text positions, CrossFadeIn, CompositeVideoClip) and written with the same x264 settings."""
+    from moviepy import AudioFileClip, CompositeVideoClip, ImageClip, concatenate_videoclips, vfx
+
+    spec = FORMATS["9:16"]
+    cv = Canvas(spec, 1.0)
+    look = make_look(brief.style, brief.brand.colors)
+    photo = grade(load_image(brief.images[0]), look)
+    logo = prepare_logo(load_image(brief.brand.logo))[0] if brief.brand.logo else None
+    td = TRANSITION_SECONDS
+    clips = []
+    for i, scene in enumerate(plan.scenes):
+        plate = render_plate(scene, i, look, cv, photo if scene.visual.source == "product_image" else None, logo=logo,
+                             product_name=brief.product_name, seed=brief.seed)
+        text = render_text_layer(scene, look, cv, full_bleed=False)
+        pp, tp = work / f"mp_plate{i}.png", work / f"mp_text{i}.png"
+        plate.save(pp)
+        text.image.save(tp)
+        d = scene.duration + (td if i < len(plan.scenes) - 1 else 0)
+        bg = ImageClip(str(pp)).with_duration(d).with_effects([vfx.Resize(lambda t, d=d: 1 + KB_ZOOM * t / d)])
+        bg = bg.with_position("center")
+        tx = ImageClip(str(tp)).with_duration(d).with_effects([vfx.CrossFadeIn(0.4)])
+        tx = tx.with_position(lambda t, x=text.x, y=text.y: (x, y + 70 * max(0.0, 1 - t / 0.55) ** 3))
+        clip = CompositeVideoClip([bg, tx], size=spec.size).with_duration(d)
+        if i > 0:
+            clip = clip.with_effects([vfx.CrossFadeIn(td)])
+        clips.append(clip)
+    video = concatenate_videoclips(clips, method="compose", padding=-td).with_audio(AudioFileClip(str(soundtrack)))
+    t0 = time.monotonic()
+    video.write_videofile(str(out), fps=30, codec="libx264", preset=X264_PRESET, ffmpeg_params=["-crf", str(X264_CRF)],
+                          audio_codec="aac", audio_bitrate=AUDIO_BITRATE, threads=os.cpu_count(), logger=None)
+    return time.monotonic() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-moviepy", action="store_true")
+    args = ap.parse_args()
+    import django
+
+    django.setup()
+    brief = load_brief(BRIEF)
+    print(f"x264 preset={X264_PRESET} crf={X264_CRF}; AAC {AUDIO_BITRATE}; {os.cpu_count()} CPU cores")
+    with tempfile.TemporaryDirectory(prefix="kolony-bench-") as tmp:
+        work = Path(tmp)
+        t0 = time.monotonic()
+        sb = run_pipeline(brief, out_dir=work / "storyboard_only", storyboard_only=True)
+        print(f"storyboard: {sum(len(v) for v in sb.storyboard.values())} keyframes "
+              f"in {sb.trace['stages'][1]['storyboard_seconds']:.2f} s (job {time.monotonic() - t0:.2f} s)")
+        res = run_pipeline(brief, out_dir=work / "ad")
+        enc = next(s for s in res.trace["stages"] if s["name"] == "encode")["formats"]
+        dur = res.plan.total_duration
+        print(f"\nfull job (plan, layers, voice, 4 encodes, checks): {res.generation_time_seconds:.1f} s for {dur:g} s × 4 formats")
+        print(f"{'format':>6} {'engine s':>9} {'RTF':>6} {'floor s':>8} {'engine/floor':>13}")
+        floors = {}
+        for ratio, spec in FORMATS.items():
+            floors[ratio] = floor_encode(spec, dur, work / f"floor_{spec.stem}.mp4")
+            e = enc[ratio]["seconds"]
+            print(f"{ratio:>6} {e:9.2f} {dur / e:5.2f}× {floors[ratio]:8.2f} {e / floors[ratio]:12.2f}×")
+        if not args.skip_moviepy:
+            # the soundtrack the engine made, re-created for MoviePy (the staging folder is gone)
+            from videogen.render import audio as audio_mod
+            from videogen.render.music import make_music
+            from videogen.render.tts import get_backend
+            from videogen.render.voiceover import build_voice_track
+
+            look = make_look(brief.style, brief.brand.colors)
+            vt = build_voice_track(res.plan, get_backend("espeak-ng"), voice=brief.voice.voice, rate_wpm=brief.voice.rate_wpm)
+            st = work / "soundtrack.wav"
+            audio_mod.mix_soundtrack(vt.samples, make_music(dur, look, brief.seed), dur, st, work)
+            m = moviepy_compose(brief, res.plan, st, work, work / "moviepy_9x16.mp4")
+            e = enc["9:16"]["seconds"]
+            print(f"\nMoviePy 2 composition, 9:16: {m:.2f} s (RTF {dur / m:.2f}×); engine is {m / e:.1f}× faster")
+
+
+if __name__ == "__main__":
+    main()
