@@ -23,13 +23,13 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 from django.utils import timezone
 
 from kolony.tenancy import org_queryset
 
+from .cache import cache_get, cache_set
 from .choices import Status
 from .models import Ad, AdSet, Campaign, InsightDaily
 
@@ -337,8 +337,9 @@ def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = Tru
     "campaigns": [top 10 by spend], "top_ads": [5 best ROAS], "bottom_ads": [5 worst ROAS],
     "currencies": [codes]}``.
 
-    Cached per process for :data:`DASHBOARD_CACHE_SECONDS`; the key includes the newest
-    ``updated_at`` of the organization's insights and campaigns, so a sync or an edit shows at once.
+    Cached for :data:`DASHBOARD_CACHE_SECONDS` in the cache all web processes share
+    (:mod:`campaigns.cache`); the key includes the newest ``updated_at`` of the organization's
+    insights and campaigns, so a sync or an edit shows at once.
     """
     qs = org_queryset(InsightDaily, organization)
     fingerprint = (
@@ -348,7 +349,7 @@ def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = Tru
     digest = hashlib.sha1(repr(fingerprint).encode()).hexdigest()[:16]
     key = f"campaigns:dashboard:{organization.pk}:{date_range.start}:{date_range.end}:{digest}"
     if use_cache:
-        hit = cache.get(key)
+        hit = cache_get(key)
         if hit is not None:
             return hit
     previous_range = date_range.previous()
@@ -373,7 +374,7 @@ def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = Tru
         or ["USD"],
     }
     if use_cache:
-        cache.set(key, data, DASHBOARD_CACHE_SECONDS)
+        cache_set(key, data, DASHBOARD_CACHE_SECONDS)
     return data
 
 

@@ -95,9 +95,9 @@ def test_dashboard_data(alice_org, alice, data):
     assert [a["name"] for a in d["top_ads"]] == ["Pour 15s"]  # the free ad has no spend, so no ROAS rank
 
 
-def test_dashboard_cache_sees_new_data(alice_org, data, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kpi-test"}}
+def test_dashboard_cache_sees_new_data(alice_org, data, redis_conn):
     first = selectors.dashboard_data(organization=alice_org, date_range=MARCH)
     services.insights_upsert(ad=data[2], rows=[{"platform": "meta", "date": D2, "impressions": 1, "spend_minor": 100}])
     second = selectors.dashboard_data(organization=alice_org, date_range=MARCH)
     assert second["totals"]["spend_minor"] == first["totals"]["spend_minor"] + 100
+    assert any(b"campaigns:dashboard" in k for k in redis_conn.keys("*"))  # shared by every web process
