@@ -201,3 +201,6 @@ LOGGING = {
 SPECTACULAR_SETTINGS.update(
     {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
 )
+
+# Largest upload accepted by the Video Studio (photos, logos, clips), in megabytes.
+KOLONY_MAX_UPLOAD_MB = env.int("KOLONY_MAX_UPLOAD_MB", default=200)

@@ -10,8 +10,14 @@ PY=.venv/bin/python
 say "Migrating the database"
 $PY manage.py migrate --noinput
 $PY manage.py collectstatic --noinput -v 0
+SAMPLE=var/sample-ad
+if [[ ! -f $SAMPLE/trace.json || examples/coffee_brief.json -nt $SAMPLE/trace.json ]]; then
+  say "Rendering a sample video ad from a real photo (examples/coffee_brief.json → $SAMPLE/)"
+  rm -rf "$SAMPLE"
+  $PY manage.py render_ad --brief examples/coffee_brief.json --out "$SAMPLE"
+fi
 say "Loading demo data"
-$PY manage.py seed_demo
+KOLONY_SAMPLE_AD_DIR=$SAMPLE $PY manage.py seed_demo
 
 say "Starting an RQ worker (queues default, render)"
 mkdir -p var/log

@@ -9,7 +9,7 @@ cd "$ROOT"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # --- Debian packages -------------------------------------------------------------------------
-DEB_PACKAGES=(espeak-ng ffmpeg fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji)
+DEB_PACKAGES=(espeak-ng ffmpeg fonts-dejavu-core fonts-noto-cjk fonts-noto-color-emoji libgl1 libglib2.0-0)
 [[ $MODE == test ]] && DEB_PACKAGES+=(chromium)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do

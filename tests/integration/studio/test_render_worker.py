@@ -1,0 +1,185 @@
+"""Real renders on the render queue: versions, the scene cache, cancel, and a worker killed mid-render."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from videogen import services
+from videogen.models import Asset, JobStatus, Scene, VideoJob
+from videogen.rendering import video_job_render
+from videogen.render.ffmpeg import ffprobe_exe
+from videogen.tasks import render_video_job_failed
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _probe(path):
+    out = subprocess.run([ffprobe_exe(), "-v", "error", "-show_entries", "stream=codec_type,width,height:format=duration",
+                          "-of", "json", str(path)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def _scene_cache(render_job):
+    stage = next(s for s in render_job.trace["stages"] if s["name"] == "scenes")
+    return stage["cache"]
+
+
+@pytest.mark.django_db
+def test_render_then_edit_one_scene_rerenders_only_that_scene(job, alice):
+    first = video_job_render(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED and job.progress == 100 and first.number == 1
+    assert Path(first.poster.file.path).exists()
+    video = Asset.objects.get(pk=first.outputs["9:16"])
+    info = _probe(video.file.path)
+    assert {s["codec_type"] for s in info["streams"]} == {"video", "audio"}
+    assert float(info["format"]["duration"]) == pytest.approx(8, abs=0.1)
+    assert first.quality_metrics["frame_coherence_score"] > 0.5
+    assert first.performance["generation_time_seconds"] > 0 and first.performance["cost_usd"] >= 0
+    n_scenes = Scene.objects.filter(job=job).count()
+    assert _scene_cache(job) == {"hits": 0, "misses": n_scenes, "enabled": True}
+
+    key = Scene.objects.get(job=job, number=2).scene_key
+    services.scene_update(job=job, user=alice, scene_key=key, changes={"on_screen_text": "Brewed cold for 18 hours"})
+    services.video_job_enqueue_render(job=job, user=alice)
+    second = video_job_render(job.pk)
+    job.refresh_from_db()
+    assert second.number == 2 and job.status == JobStatus.COMPLETED
+    assert _scene_cache(job) == {"hits": n_scenes - 1, "misses": 1, "enabled": True}
+    assert second.plan_snapshot[1]["on_screen_text"] == "Brewed cold for 18 hours"
+    assert not services.work_dir(job.pk).exists(), "the work folder is removed after a render"
+
+
+@pytest.mark.django_db
+def test_cancel_mid_render_stops_and_cleans_up(job, alice, monkeypatch):
+    from videogen import rendering
+
+    real = rendering.run_pipeline
+
+    def cancel_soon(*args, **kwargs):
+        progress = kwargs["progress"]
+
+        def progress_then_cancel(phase, pct):
+            progress(phase, pct)
+            if pct > 10:
+                VideoJob.objects.filter(pk=job.pk).update(cancel_requested=True, status=JobStatus.CANCELLED)
+        kwargs["progress"] = progress_then_cancel
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rendering, "run_pipeline", cancel_soon)
+    assert video_job_render(job.pk) is None
+    job.refresh_from_db()
+    assert job.status == JobStatus.CANCELLED and not job.renders.exists()
+    assert not services.work_dir(job.pk).exists()
+
+
+@pytest.mark.django_db
+def test_abandoned_job_without_retries_is_marked_failed(job, alice):
+    from rq.exceptions import AbandonedJobError
+
+    class FakeRQJob:
+        args = (job.pk,)
+        retries_left = 0
+
+    VideoJob.objects.filter(pk=job.pk).update(status=JobStatus.RENDERING, progress=40, phase="compose")
+    services.work_dir(job.pk).mkdir(parents=True)
+    (services.work_dir(job.pk) / "partial.mp4").write_bytes(b"half a video")
+    render_video_job_failed(FakeRQJob(), None, AbandonedJobError, AbandonedJobError(), None)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "stopped unexpectedly" in job.error_message
+    assert not services.work_dir(job.pk).exists()
+
+
+def _worker_env(tmp_media):
+    env = {**os.environ, "DATABASE_URL": _db_url(), "MEDIA_ROOT_FOR_TEST": str(tmp_media), "KOLONY_MEDIA_ROOT": str(tmp_media),
+           "REDIS_URL": settings.REDIS_URL, "DB_CONN_MAX_AGE": "0", "PYTHONUNBUFFERED": "1"}
+    env.pop("KOLONY_TEST_DB_NAME", None)
+    return env
+
+
+def _db_url():
+    s = connection.settings_dict
+    return f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _start_worker(env, *extra):
+    return subprocess.Popen([sys.executable, "manage.py", "rqworker", "render", *extra], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _descendants(pid: int) -> list[int]:
+    """``pid``'s child processes, recursively (RQ's work horse runs in its own process group)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _kill_tree(proc) -> None:
+    for pid in [proc.pid, *_descendants(proc.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=10)
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_render_is_retried_and_finishes(job, alice, redis_conn, settings):
+    import django_rq
+    from rq.registry import StartedJobRegistry
+
+    services.video_job_enqueue_render(job=job, user=alice)
+    env = _worker_env(settings.MEDIA_ROOT)
+    worker = _start_worker(env)
+    try:
+        _wait(lambda: VideoJob.objects.get(pk=job.pk).progress >= 5, 90, "the render to start")
+        _kill_tree(worker)  # the worker and its work horse die mid-render (like an OOM kill of the box)
+    finally:
+        if worker.poll() is None:
+            _kill_tree(worker)
+    stuck = VideoJob.objects.get(pk=job.pk)
+    assert stuck.status == JobStatus.RENDERING
+    assert services.work_dir(job.pk).exists(), "the killed attempt left partial files"
+
+    # What RQ's maintenance does once the dead worker's heartbeat expires.
+    queue = django_rq.get_queue("render")
+    StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
+    retried = VideoJob.objects.get(pk=job.pk)
+    assert retried.phase == "retrying" and retried.status == JobStatus.RENDERING
+    assert not services.work_dir(job.pk).exists(), "partial files are removed"
+    assert queue.count == 1
+
+    finisher = _start_worker(env, "--burst")
+    out, _ = finisher.communicate(timeout=300)
+    done = VideoJob.objects.get(pk=job.pk)
+    assert done.status == JobStatus.COMPLETED, (done.error_message, out.decode()[-2000:])
+    assert done.renders.count() == 1 and done.progress == 100

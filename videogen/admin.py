@@ -1,0 +1,101 @@
+from django.contrib import admin, messages
+
+from .models import Asset, BrandKit, EditOperation, Render, Scene, VideoJob, Voice, WorkflowTemplate
+
+
+class SceneInline(admin.TabularInline):
+    model = Scene
+    extra = 0
+    fields = ["number", "scene_key", "role", "on_screen_text", "voiceover", "duration_seconds", "visual_source"]
+
+
+class RenderInline(admin.TabularInline):
+    model = Render
+    extra = 0
+    fields = ["number", "outputs", "quality_metrics", "performance", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(VideoJob)
+class VideoJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "organization", "status", "progress", "phase", "created_by", "created_at", "completed_at"]
+    list_filter = ["status", "planner", "created_at"]
+    search_fields = ["title", "organization__name", "created_by__email", "error_message"]
+    list_select_related = ["organization", "created_by"]
+    readonly_fields = ["trace", "rq_job_ids", "created_at", "started_at", "completed_at", "updated_at"]
+    inlines = [SceneInline, RenderInline]
+    actions = ["retry_render", "mark_failed"]
+
+    @admin.action(description="Re-render selected jobs (failed/cancelled/completed)")
+    def retry_render(self, request, queryset):
+        from .services import video_job_enqueue_render
+
+        done = 0
+        for job in queryset:
+            try:
+                video_job_enqueue_render(job=job, user=request.user)
+                done += 1
+            except Exception as exc:  # show each refusal, keep going
+                self.message_user(request, f"{job}: {exc}", messages.WARNING)
+        self.message_user(request, f"Queued {done} render(s).")
+
+    @admin.action(description="Mark selected active jobs as failed")
+    def mark_failed(self, request, queryset):
+        n = 0
+        for job in queryset:
+            if job.is_active:
+                job.fail("Marked failed by ops.")
+                job.save()
+                n += 1
+        self.message_user(request, f"Marked {n} job(s) failed.")
+
+
+@admin.register(Scene)
+class SceneAdmin(admin.ModelAdmin):
+    list_display = ["job", "number", "role", "on_screen_text", "duration_seconds", "visual_source"]
+    list_filter = ["role", "visual_source"]
+    search_fields = ["on_screen_text", "voiceover", "job__title"]
+    list_select_related = ["job"]
+
+
+@admin.register(EditOperation)
+class EditOperationAdmin(admin.ModelAdmin):
+    list_display = ["job", "op", "summary", "user", "plan_version", "undone", "created_at"]
+    list_filter = ["op", "undone"]
+    search_fields = ["summary", "job__title", "user__email"]
+    list_select_related = ["job", "user"]
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = ["id", "original_name", "kind", "organization", "size_bytes", "width", "height", "duration_seconds", "created_at"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["original_name", "checksum", "organization__name"]
+    list_select_related = ["organization"]
+
+
+@admin.register(Render)
+class RenderAdmin(admin.ModelAdmin):
+    list_display = ["job", "number", "created_by", "created_at"]
+    search_fields = ["job__title"]
+    list_select_related = ["job", "created_by"]
+
+
+@admin.register(WorkflowTemplate)
+class WorkflowTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "created_at"]
+    list_filter = [("organization", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "description"]
+
+
+@admin.register(Voice)
+class VoiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "language", "engine", "engine_voice_id", "is_active"]
+    list_filter = ["engine", "is_active", "language"]
+    search_fields = ["name", "language", "engine_voice_id"]
+
+
+@admin.register(BrandKit)
+class BrandKitAdmin(admin.ModelAdmin):
+    list_display = ["organization", "font", "default_call_to_action", "updated_at"]
+    search_fields = ["organization__name"]

@@ -1,0 +1,222 @@
+"""REST API of the Video Studio (``/api/v1/``): video jobs, assets, templates, voices."""
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from kolony.tenancy import HasOrgCapability, OrgScopedViewSetMixin
+
+from . import selectors, services
+from .models import Asset, AssetKind, Render, Scene, VideoJob, Voice, WorkflowTemplate
+from .uploads import asset_create_from_upload
+
+EXAMPLE_BRIEF = {
+    "product_name": "Aurora Cold Brew",
+    "text_prompt": "Smooth cold brew for busy mornings, 20% off this week",
+    "request_type": "marketing_video",
+    "duration": 15,
+    "style": "vibrant",
+    "aspect_ratios": ["9:16", "1:1"],
+    "call_to_action": "Order today",
+    "landing_url": "https://example.com/cold-brew",
+    "images": [12],
+    "seed": 7,
+}
+
+
+def ws_url(request, job_id: int) -> str:
+    scheme = "wss" if request.is_secure() else "ws"
+    return f"{scheme}://{request.get_host()}/ws/video-jobs/{job_id}/"
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Asset
+        fields = ["id", "kind", "original_name", "content_type", "size_bytes", "duration_seconds", "width", "height",
+                  "checksum", "metadata", "url", "created_at"]
+
+    def get_url(self, obj) -> str:
+        request = self.context.get("request")
+        path = reverse("videogen:asset_download", args=[obj.pk])
+        return request.build_absolute_uri(path) if request else path
+
+
+class AssetUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    kind = serializers.ChoiceField(choices=[AssetKind.IMAGE, AssetKind.LOGO, AssetKind.VIDEO], required=False)
+
+
+class AssetViewSet(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   viewsets.GenericViewSet):
+    """Uploads (photos, logos, clips) and generated files. Upload with multipart ``file``."""
+
+    queryset = Asset.objects.all()
+    serializer_class = AssetSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=AssetUploadSerializer, responses={201: AssetSerializer})
+    def create(self, request, *args, **kwargs):
+        upload = AssetUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            asset = asset_create_from_upload(organization=self.organization, user=request.user,
+                                             upload=upload.validated_data["file"], kind=upload.validated_data.get("kind"))
+        except ValidationError as exc:
+            raise serializers.ValidationError({"file": exc.messages}) from None
+        return Response(AssetSerializer(asset, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class SceneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Scene
+        fields = ["number", "scene_key", "role", "description", "voiceover", "on_screen_text", "subtext",
+                  "visual_source", "image", "entity_layout", "duration_seconds"]
+
+
+class RenderSerializer(serializers.ModelSerializer):
+    downloads = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Render
+        fields = ["number", "downloads", "poster_url", "quality_metrics", "performance", "created_at"]
+
+    def _url(self, asset_id):
+        request = self.context.get("request")
+        path = reverse("videogen:asset_download", args=[asset_id])
+        return request.build_absolute_uri(path) if request else path
+
+    def get_downloads(self, obj) -> dict:
+        return {ratio: self._url(asset_id) for ratio, asset_id in obj.outputs.items()}
+
+    def get_poster_url(self, obj) -> str | None:
+        return self._url(obj.poster_id) if obj.poster_id else None
+
+
+class VideoJobSerializer(serializers.ModelSerializer):
+    scenes = SceneSerializer(many=True, read_only=True)
+    renders = RenderSerializer(many=True, read_only=True)
+    error = serializers.CharField(source="error_message", read_only=True)
+    ws_url = serializers.SerializerMethodField()
+    active = serializers.BooleanField(source="in_progress", read_only=True)
+
+    class Meta:
+        model = VideoJob
+        fields = ["id", "title", "campaign", "status", "active", "progress", "phase", "error", "plan_version", "planner", "brief",
+                  "created_at", "started_at", "completed_at", "ws_url", "scenes", "renders"]
+
+    def get_ws_url(self, obj) -> str:
+        return ws_url(self.context["request"], obj.pk) if "request" in self.context else f"/ws/video-jobs/{obj.pk}/"
+
+
+class VideoJobListSerializer(VideoJobSerializer):
+    class Meta(VideoJobSerializer.Meta):
+        fields = ["id", "title", "status", "active", "progress", "phase", "error", "created_at", "completed_at", "ws_url"]
+
+
+class VideoJobCreateSerializer(serializers.Serializer):
+    """The brief itself (see ``examples/coffee_brief.json``), images as uploaded asset ids, plus
+    optional ``template`` (a workflow template id) and ``title``."""
+
+    template = serializers.IntegerField(required=False, allow_null=True)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    campaign = serializers.IntegerField(required=False, allow_null=True)
+
+
+QUEUED = inline_serializer("VideoJobQueued", {
+    "id": serializers.IntegerField(), "status": serializers.CharField(), "progress": serializers.IntegerField(),
+    "ws_url": serializers.CharField(),
+})
+
+
+class VideoJobViewSet(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Video ad jobs: create from a brief (plans the scenes and queues the render), follow progress
+    (or the WebSocket at ``ws_url``), cancel, re-render."""
+
+    queryset = VideoJob.objects.select_related("created_by")
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("scenes", "renders")
+        return qs
+
+    def get_serializer_class(self):
+        return VideoJobListSerializer if self.action == "list" else VideoJobSerializer
+
+    @extend_schema(
+        request=VideoJobCreateSerializer, responses={202: QUEUED},
+        examples=[OpenApiExample("Coffee brief", value=EXAMPLE_BRIEF, request_only=True)],
+    )
+    def create(self, request, *args, **kwargs):
+        data = dict(request.data) if isinstance(request.data, dict) else {}
+        extra = VideoJobCreateSerializer(data={k: data.pop(k) for k in ("template", "title", "campaign") if k in data})
+        extra.is_valid(raise_exception=True)
+        template = None
+        if extra.validated_data.get("template"):
+            template = selectors.template_list(organization=self.organization).filter(pk=extra.validated_data["template"]).first()
+            if template is None:
+                raise serializers.ValidationError({"template": ["No such template."]})
+        job = services.video_job_create(organization=self.organization, user=request.user, brief_data=data,
+                                        template=template, title=extra.validated_data.get("title", ""),
+                                        campaign_id=extra.validated_data.get("campaign"), enqueue=True)
+        job.refresh_from_db()
+        return Response({"id": job.pk, "status": job.status, "progress": job.progress, "ws_url": ws_url(request, job.pk)},
+                        status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: VideoJobSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        job = services.video_job_cancel(job=self.get_object(), user=request.user)
+        return Response(VideoJobSerializer(job, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={202: QUEUED})
+    @action(detail=True, methods=["post"])
+    def rerender(self, request, pk=None):
+        job = services.video_job_enqueue_render(job=self.get_object(), user=request.user)
+        return Response({"id": job.pk, "status": job.status, "progress": job.progress, "ws_url": ws_url(request, job.pk)},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class WorkflowTemplateSerializer(serializers.ModelSerializer):
+    builtin = serializers.BooleanField(source="is_builtin", read_only=True)
+
+    class Meta:
+        model = WorkflowTemplate
+        fields = ["id", "name", "description", "parameters", "scene_recipe", "builtin", "created_at"]
+
+
+class WorkflowTemplateViewSet(viewsets.ReadOnlyModelViewSet):
+    """Built-in workflow templates and your organization's own."""
+
+    serializer_class = WorkflowTemplateSerializer
+    permission_classes = [IsAuthenticated, HasOrgCapability]
+    queryset = WorkflowTemplate.objects.none()
+
+    def get_queryset(self):
+        from kolony.tenancy import api_membership
+
+        membership = api_membership(self.request)
+        return selectors.template_list(organization=membership.organization if membership else None)
+
+
+class VoiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Voice
+        fields = ["id", "name", "language", "engine", "engine_voice_id", "emotion_profile"]
+
+
+class VoiceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Voices the TTS engines on this server can speak."""
+
+    serializer_class = VoiceSerializer
+    permission_classes = [IsAuthenticated, HasOrgCapability]
+    queryset = Voice.objects.filter(is_active=True)
+    pagination_class = None

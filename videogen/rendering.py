@@ -1,0 +1,116 @@
+"""The render worker's side of a job: run the engine on the job's current plan, store the MP4s as
+a new :class:`~videogen.models.Render` version, report progress, honour cancel, clean up."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+
+from kolony.accounts.services import audit_log
+from videogen.pipeline import RenderCancelled, run_pipeline
+from videogen.render.formats import get_format
+
+from .footage import extract_frame
+from .models import AssetKind, JobStatus, Render, VideoJob
+from .plan_store import images_for_snapshot, plan_from_snapshot, plan_snapshot
+from .progress import ProgressReporter, publish_state
+from .services import _image_ids, brief_for_engine, work_dir
+from .uploads import asset_create_from_file
+
+logger = logging.getLogger(__name__)
+
+# Rough compute cost of a CPU render, for the trace and Render.performance (USD per core-second of
+# a general-purpose cloud VM, ≈ $0.04 per vCPU-hour).
+CPU_COST_USD_PER_SECOND = 0.04 / 3600
+
+
+def scene_cache_dir() -> Path:
+    """The content-addressed scene cache shared by all renders (keys include the image bytes)."""
+    return Path(settings.MEDIA_ROOT) / "cache" / "scenes"
+
+
+def video_job_render(job_id: int) -> Render | None:
+    """Renders job ``job_id`` now (called by the RQ task). Returns the new Render, or None when the
+    job was cancelled or failed (the job records why). Never leaves files in the work folder."""
+    job = VideoJob.objects.select_related("organization").get(pk=job_id)
+    if job.status == JobStatus.CANCELLED or job.cancel_requested:
+        return None
+    with transaction.atomic():
+        job = VideoJob.objects.select_for_update().get(pk=job_id)
+        if job.status not in (JobStatus.PENDING, JobStatus.PLANNING, JobStatus.RENDERING):
+            return None
+        job.start()
+        job.phase = "starting"
+        job.save()
+    publish_state(job)
+    work = work_dir(job.pk)
+    shutil.rmtree(work, ignore_errors=True)  # leftovers of a killed attempt
+    work.mkdir(parents=True)
+    reporter = ProgressReporter(job)
+    try:
+        snapshot = plan_snapshot(job)
+        image_ids = images_for_snapshot(_image_ids(job.brief), snapshot)
+        brief = brief_for_engine(organization=job.organization, data=job.brief, workdir=work, image_asset_ids=image_ids)
+        plan = plan_from_snapshot(snapshot, seed=brief.seed, planner=job.planner, image_asset_ids=image_ids)
+        result = run_pipeline(brief, out_dir=work / "out", formats=list(brief.aspect_ratios), progress=reporter,
+                              should_cancel=reporter.should_cancel, cache_dir=scene_cache_dir(), plan=plan)
+        render = _store_render(job, result, snapshot)
+    except RenderCancelled:
+        job.refresh_from_db()
+        publish_state(job)
+        return None
+    except Exception as exc:  # a failed render must say why on the job, never stay "rendering"
+        logger.exception("render of video job %s failed", job_id)
+        message = "; ".join(sum(exc.message_dict.values(), [])) if hasattr(exc, "message_dict") else str(exc)
+        _fail(job_id, f"Render failed: {message or type(exc).__name__}")
+        return None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return render
+
+
+def _fail(job_id: int, message: str) -> None:
+    with transaction.atomic():
+        job = VideoJob.objects.select_for_update().get(pk=job_id)
+        if job.is_active:
+            job.fail(message)
+            job.save()
+    publish_state(job)
+
+
+def _store_render(job: VideoJob, result, snapshot) -> Render:
+    org, user = job.organization, job.created_by
+    assets = {}
+    for ratio, path in result.outputs.items():
+        spec = get_format(ratio)
+        assets[ratio] = asset_create_from_file(
+            organization=org, user=user, path=path, kind=AssetKind.RENDER, name=f"{job.title[:60]}-{spec.stem}.mp4",
+            width=spec.width, height=spec.height, duration_seconds=round(result.plan.total_duration, 3),
+            metadata={"ratio": ratio, "job": job.pk, "quality": result.quality.get(ratio, {})},
+        )
+    first_ratio = next(iter(result.outputs))
+    poster_path = extract_frame(result.outputs[first_ratio], min(1.0, result.plan.total_duration / 3), Path(result.trace_path).parent / "poster.png")
+    poster = asset_create_from_file(organization=org, user=user, path=poster_path, kind=AssetKind.INTERMEDIATE,
+                                    name=f"{job.title[:60]}-poster.png", metadata={"poster_of": job.pk})
+    seconds = round(result.generation_time_seconds, 2)
+    with transaction.atomic():
+        locked = VideoJob.objects.select_for_update().get(pk=job.pk)
+        number = (locked.renders.aggregate(n=Max("number"))["n"] or 0) + 1
+        render = Render.objects.create(
+            job=locked, number=number, outputs={r: a.pk for r, a in assets.items()}, poster=poster,
+            quality_metrics=result.quality_metrics, plan_snapshot=snapshot, created_by=user,
+            performance={"generation_time_seconds": seconds, "model_used": "cpu-template/" + str(result.trace.get("job", {}).get("engine_version", "")),
+                         "cost_usd": round(seconds * CPU_COST_USD_PER_SECOND, 5)},
+        )
+        locked.trace = result.trace
+        if locked.status == JobStatus.RENDERING:
+            locked.complete()
+        locked.save()
+        audit_log(organization=org, actor=user, action="video_job.rendered", target=locked, metadata={"version": number})
+    publish_state(locked)
+    return render

@@ -1,0 +1,54 @@
+"""RQ entry points (thin: they call services)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+logger = logging.getLogger(__name__)
+
+
+def render_video_job(job_id: int) -> int | None:
+    """Render queue task: renders a VideoJob; returns the new Render's version number."""
+    from .rendering import video_job_render
+
+    render = video_job_render(job_id)
+    return render.number if render else None
+
+
+def render_video_job_failed(rq_job, connection, exc_type, exc_value, traceback) -> None:
+    """RQ ``on_failure`` callback, also run when RQ finds the job abandoned (its worker was killed).
+
+    With a retry left, RQ re-queues the job and the next attempt starts clean; otherwise the
+    VideoJob is marked failed with the reason, and its partial files are removed.
+    """
+    from rq.exceptions import AbandonedJobError
+
+    from .models import VideoJob
+    from .progress import publish_state
+    from .services import work_dir
+
+    job_id = rq_job.args[0] if rq_job.args else None
+    if job_id is None:
+        return
+    shutil.rmtree(work_dir(job_id), ignore_errors=True)
+    job = VideoJob.objects.filter(pk=job_id).first()
+    if job is None or not job.is_active:
+        return
+    abandoned = exc_type is AbandonedJobError or isinstance(exc_value, AbandonedJobError)
+    if rq_job.retries_left:
+        VideoJob.objects.filter(pk=job_id).update(phase="retrying")
+        job.phase = "retrying"
+    else:
+        reason = ("The render worker stopped unexpectedly (killed or out of memory) and the retry did not finish."
+                  if abandoned else f"Render failed: {exc_value or (exc_type.__name__ if exc_type else 'unknown error')}")
+        job.fail(reason)
+        job.save()
+    publish_state(job)
+
+
+def footage_analyse_task(asset_id: int) -> int:
+    """Default queue task: shot detection and keyframes for an uploaded clip; returns the shot count."""
+    from .footage import footage_analyse
+
+    return len(footage_analyse(asset_id=asset_id).metadata.get("shots", []))

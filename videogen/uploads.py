@@ -1,0 +1,186 @@
+"""Checking and storing uploads (photos, logos, clips) as :class:`~videogen.models.Asset` rows.
+
+An upload is refused — with a message naming the problem — when it is empty, over the size limit
+(``settings.KOLONY_MAX_UPLOAD_MB``), not what its extension says (the bytes are sniffed by Pillow or
+ffprobe), corrupt, or an image that is a decompression bomb. Nothing is stored on refusal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from PIL import Image
+
+from videogen.brief import check_image
+from videogen.render.ffmpeg import ffprobe_exe
+
+from .models import Asset, AssetKind
+
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+VIDEO_CONTAINERS = {
+    ".mp4": {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"},
+    ".m4v": {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"},
+    ".mov": {"mov", "mp4", "m4a", "3gp", "3g2", "mj2"},
+    ".webm": {"matroska", "webm"},
+    ".mkv": {"matroska", "webm"},
+}
+
+
+def probe(path: Path) -> dict:
+    """ffprobe's JSON (format + streams) for a media file. Raises ValidationError when unreadable."""
+    try:
+        out = subprocess.run(
+            [ffprobe_exe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+    except FileNotFoundError as exc:
+        raise ValidationError("ffprobe is not installed on the server (Debian package ffmpeg).") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ValidationError("The file took too long to read; it may be corrupt.") from exc
+    if out.returncode != 0:
+        raise ValidationError(f"The file is not a readable video ({out.stderr.strip().splitlines()[-1:] or ['unknown error']}).")
+    return json.loads(out.stdout or "{}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_image(path: Path, ext: str, name: str) -> dict:
+    problems = check_image(path, "file")
+    if problems:
+        raise ValidationError(problems[0].removeprefix("file: ").replace(str(path), name).replace(path.name, name))
+    with Image.open(path) as im:
+        if im.format != IMAGE_FORMATS[ext]:
+            raise ValidationError(f"{name} is named {ext} but is really a {im.format or 'unknown'} file.")
+        return {"width": im.size[0], "height": im.size[1], "content_type": Image.MIME.get(im.format, ""),
+                "metadata": {"format": im.format, "mode": im.mode, "has_alpha": "A" in im.getbands() or "transparency" in im.info}}
+
+
+def _check_video(path: Path, ext: str, name: str) -> dict:
+    info = probe(path)
+    containers = set((info.get("format", {}).get("format_name") or "").split(","))
+    if not containers & VIDEO_CONTAINERS[ext]:
+        raise ValidationError(f"{name} is named {ext} but its contents are {info.get('format', {}).get('format_name') or 'not video'}.")
+    video = next((s for s in info.get("streams", []) if s.get("codec_type") == "video"), None)
+    if video is None:
+        raise ValidationError(f"{name} has no video stream.")
+    try:
+        duration = float(info["format"].get("duration") or video.get("duration"))
+    except (TypeError, ValueError, KeyError):
+        raise ValidationError(f"{name} has no readable duration; the file may be truncated.") from None
+    if duration <= 0:
+        raise ValidationError(f"{name} is empty (0 s).")
+    num, _, den = (video.get("avg_frame_rate") or "0/1").partition("/")
+    fps = float(num) / float(den) if float(den or 0) else None
+    return {
+        "width": int(video.get("width") or 0), "height": int(video.get("height") or 0),
+        "duration_seconds": round(duration, 3), "content_type": "video/webm" if ext == ".webm" else "video/mp4",
+        "metadata": {"codec": video.get("codec_name"), "fps": round(fps, 3) if fps else None,
+                     "has_audio": any(s.get("codec_type") == "audio" for s in info.get("streams", [])),
+                     "container": info["format"].get("format_name")},
+    }
+
+
+def max_upload_bytes() -> int:
+    return int(getattr(settings, "KOLONY_MAX_UPLOAD_MB", 200)) * 1024 * 1024
+
+
+def _uploaded_path(upload, workdir: Path) -> Path:
+    """A filesystem path holding the upload's bytes (Django keeps big uploads in a temp file)."""
+    if hasattr(upload, "temporary_file_path"):
+        return Path(upload.temporary_file_path())
+    target = workdir / "upload"
+    with open(target, "wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return target
+
+
+def asset_create_from_upload(*, organization, user, upload, kind: str | None = None) -> Asset:
+    """Checks an uploaded file and stores it as an Asset.
+
+    ``upload``: a Django ``UploadedFile``. ``kind``: image, logo or video; inferred from the
+    extension when None. Raises ValidationError (one message) for an empty, oversized, mislabelled,
+    corrupt or bomb file; nothing is stored then.
+    """
+    name = Path(upload.name or "upload").name[:200]
+    ext = Path(name).suffix.lower()
+    if kind is None:
+        kind = AssetKind.IMAGE if ext in IMAGE_FORMATS else AssetKind.VIDEO if ext in VIDEO_CONTAINERS else ""
+    if kind in (AssetKind.IMAGE, AssetKind.LOGO) and ext not in IMAGE_FORMATS:
+        raise ValidationError(f"{name}: photos and logos must be PNG, JPEG or WebP (got '{ext or 'no extension'}').")
+    if kind == AssetKind.VIDEO and ext not in VIDEO_CONTAINERS:
+        raise ValidationError(f"{name}: clips must be MP4, MOV, M4V, WebM or MKV (got '{ext or 'no extension'}').")
+    if kind not in (AssetKind.IMAGE, AssetKind.LOGO, AssetKind.VIDEO):
+        raise ValidationError(f"{name}: unsupported file type '{ext or 'no extension'}'; upload a photo (PNG, JPEG, WebP) or a clip (MP4, MOV, WebM).")
+    size = upload.size or 0
+    if size == 0:
+        raise ValidationError(f"{name} is empty (0 bytes).")
+    if size > max_upload_bytes():
+        raise ValidationError(f"{name} is {size / 1048576:.1f} MB; the limit is {max_upload_bytes() // 1048576} MB.")
+    with tempfile.TemporaryDirectory(prefix="kolony-upload-") as tmp:
+        path = _uploaded_path(upload, Path(tmp))
+        facts = _check_video(path, ext, name) if kind == AssetKind.VIDEO else _check_image(path, ext, name)
+        checksum = _sha256(path)
+        with open(path, "rb") as fh, transaction.atomic():
+            asset = Asset(
+                organization=organization, kind=kind, original_name=name, size_bytes=size, checksum=checksum,
+                created_by=user, width=facts.get("width"), height=facts.get("height"),
+                duration_seconds=facts.get("duration_seconds"), content_type=facts.get("content_type", ""),
+                metadata=facts.get("metadata", {}),
+            )
+            asset.file.save(f"{checksum[:16]}{ext}", File(fh), save=False)
+            try:
+                asset.save()
+            except Exception:
+                asset.file.delete(save=False)
+                raise
+    if kind == AssetKind.VIDEO:
+        import django_rq
+
+        django_rq.get_queue("default").enqueue("videogen.tasks.footage_analyse_task", asset.pk, job_timeout=600)
+    return asset
+
+
+def asset_create_from_file(*, organization, user, path: Path, kind: str, name: str | None = None, metadata=None, **facts) -> Asset:
+    """Stores a file the server made (a render, a poster frame) as an Asset. No sniffing."""
+    path = Path(path)
+    checksum = _sha256(path)
+    with open(path, "rb") as fh:
+        asset = Asset(
+            organization=organization, kind=kind, original_name=name or path.name, size_bytes=path.stat().st_size,
+            checksum=checksum, created_by=user, metadata=metadata or {}, **facts,
+        )
+        asset.file.save(f"{checksum[:16]}{path.suffix.lower()}", File(fh), save=False)
+    try:
+        asset.save()
+    except Exception:
+        asset.file.delete(save=False)
+        raise
+    return asset
+
+
+def asset_local_path(asset: Asset, workdir: Path) -> Path:
+    """A local path to the asset's bytes: the file itself on local storage, else a copy in ``workdir``."""
+    try:
+        return Path(asset.file.path)
+    except NotImplementedError:  # remote storage (S3)
+        target = Path(workdir) / f"asset-{asset.pk}{Path(asset.file.name).suffix}"
+        if not target.exists():
+            with asset.file.open("rb") as src, open(target, "wb") as dst:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    dst.write(chunk)
+        return target

@@ -1,0 +1,356 @@
+"""Video Studio pages: the Generate Video Ad wizard (brief → storyboard → render → preview)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can
+from videogen.brief import Brief
+from videogen.pipeline import run_pipeline
+from videogen.render.formats import FORMATS, RATIOS
+
+from . import selectors, services
+from .forms import BriefForm, PLACEMENTS
+from .models import Asset, AssetKind, VideoJob
+from .plan_store import images_for_snapshot, plan_from_snapshot, plan_snapshot
+
+
+def _org(request):
+    return current_membership(request).organization
+
+
+def _errors_as_text(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [f"{field.replace('_', ' ')}: {msg}" if field not in ("__all__", "plan", "brief") else msg
+                for field, msgs in exc.message_dict.items() for msg in msgs]
+    return exc.messages
+
+
+@org_required("view")
+def studio(request):
+    org = _org(request)
+    jobs = selectors.video_job_list(organization=org, status=request.GET.get("status", ""))[:60]
+    return render(request, "videogen/studio.html", {
+        "jobs": jobs, "templates": selectors.template_list(organization=org),
+        "can_edit": role_can(current_membership(request).role, "edit"),
+    })
+
+
+@org_required("edit")
+def job_new(request):
+    org = _org(request)
+    templates = selectors.template_list(organization=org)
+    template = None
+    template_id = request.POST.get("template") or request.GET.get("template")
+    if template_id:
+        template = templates.filter(pk=template_id).first() if str(template_id).isdigit() else None
+        if template is None:
+            raise Http404("No such template.")
+    initial = {**services.brand_kit_defaults(organization=org), **(template.parameters if template else {}),
+               "template": template.pk if template else None}
+    form = BriefForm(request.POST or None, organization=org, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.video_job_create(organization=org, user=request.user, brief_data=form.brief_data(),
+                                            template=template, title=form.cleaned_data.get("title", ""),
+                                            campaign_id=form.cleaned_data.get("campaign"))
+        except ValidationError as exc:
+            for message in _errors_as_text(exc):
+                form.add_error(None, message)
+        else:
+            messages.success(request, "Scene plan ready. Edit the storyboard, then render.")
+            return redirect("videogen:job", job.pk)
+    photos = selectors.photo_list(organization=org).filter(kind=AssetKind.IMAGE)[:40]
+    return render(request, "videogen/job_new.html", {
+        "form": form, "templates": templates, "template": template, "photos": photos, "placements": PLACEMENTS,
+        "selected_images": form.selected_image_ids(),
+    })
+
+
+def _job_context(request, job: VideoJob, **extra) -> dict:
+    renders = list(job.renders.all())
+    latest = renders[0] if renders else None
+    membership = current_membership(request)
+    org = membership.organization
+    return {
+        "job": job, "scenes": list(job.scenes.all()), "renders": renders, "latest": latest,
+        "latest_assets": selectors.render_assets(render=latest) if latest else {},
+        "ratios": list(job.brief.get("aspect_ratios") or RATIOS), "total_duration": round(sum(s.duration_seconds for s in job.scenes.all()), 2),
+        "history": selectors.edit_history(job=job)[:15], "photos": selectors.photo_list(organization=org)[:40],
+        "clips": selectors.asset_list(organization=org, kind=AssetKind.VIDEO)[:20],
+        "can_edit": role_can(membership.role, "edit"), "placements": dict(PLACEMENTS),
+        **extra,
+    }
+
+
+@org_required("view")
+def job_detail(request, job_id: int):
+    job = selectors.video_job_get(organization=_org(request), job_id=job_id)
+    return render(request, "videogen/job_detail.html", _job_context(request, job))
+
+
+def _after_edit(request, job: VideoJob, error: ValidationError | None = None):
+    job = selectors.video_job_get(organization=_org(request), job_id=job.pk)
+    errors = _errors_as_text(error) if error else []
+    if request.htmx:
+        response = render(request, "videogen/_storyboard.html", _job_context(request, job, edit_errors=errors))
+        if error is not None:
+            response.status_code = 409 if "plan_version" in getattr(error, "message_dict", {}) else 400
+        return response
+    for message in errors:
+        messages.error(request, message)
+    return redirect("videogen:job", job.pk)
+
+
+def _edit_view(func):
+    """POST-only plan edit: fetch the job in the user's organization, run ``func``, re-render."""
+
+    @org_required("edit")
+    @require_POST
+    def view(request, job_id: int, **kwargs):
+        job = get_for_org_or_404(VideoJob, _org(request), pk=job_id)
+        expected = request.POST.get("plan_version")
+        try:
+            func(request, job, expected_version=int(expected) if expected and expected.isdigit() else None, **kwargs)
+        except ValidationError as exc:
+            return _after_edit(request, job, exc)
+        return _after_edit(request, job)
+
+    view.__name__ = func.__name__
+    return view
+
+
+@_edit_view
+def scene_edit(request, job, *, expected_version, scene_key):
+    changes = {k: request.POST[k] for k in ("voiceover", "on_screen_text", "subtext", "duration") if k in request.POST}
+    services.scene_update(job=job, user=request.user, scene_key=scene_key, changes=changes, expected_version=expected_version)
+
+
+@_edit_view
+def scene_move(request, job, *, expected_version, scene_key):
+    try:
+        to_index = int(request.POST.get("to", ""))
+    except ValueError:
+        raise ValidationError({"to": ["Choose where to move the scene."]}) from None
+    services.scene_move(job=job, user=request.user, scene_key=scene_key, to_index=to_index, expected_version=expected_version)
+
+
+@_edit_view
+def scene_image(request, job, *, expected_version, scene_key):
+    asset = get_for_org_or_404(Asset, _org(request), pk=request.POST.get("asset") or 0)
+    services.scene_swap_image(job=job, user=request.user, scene_key=scene_key, asset=asset, expected_version=expected_version)
+
+
+@_edit_view
+def scene_clip(request, job, *, expected_version, scene_key):
+    clip = get_for_org_or_404(Asset, _org(request), pk=request.POST.get("clip") or 0)
+    try:
+        start = float(request.POST.get("start") or 0)
+    except ValueError:
+        raise ValidationError({"start": ["Enter the start time in seconds."]}) from None
+    services.scene_trim_clip(job=job, user=request.user, scene_key=scene_key, clip=clip, start=start,
+                             cleanup=request.POST.getlist("cleanup"), expected_version=expected_version)
+
+
+@_edit_view
+def scene_remove(request, job, *, expected_version, scene_key):
+    services.scene_remove(job=job, user=request.user, scene_key=scene_key, expected_version=expected_version)
+
+
+@_edit_view
+def scene_add(request, job, *, expected_version):
+    services.scene_add(job=job, user=request.user, after_key=request.POST.get("after") or None, expected_version=expected_version)
+
+
+@_edit_view
+def plan_undo(request, job, *, expected_version):
+    services.edit_undo(job=job, user=request.user, expected_version=expected_version)
+
+
+@org_required("edit")
+@require_POST
+def job_render(request, job_id: int):
+    job = get_for_org_or_404(VideoJob, _org(request), pk=job_id)
+    try:
+        services.video_job_enqueue_render(job=job, user=request.user)
+    except ValidationError as exc:
+        for message in _errors_as_text(exc):
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Render queued.")
+    return redirect(f"{job_url(job)}#render")
+
+
+@org_required("edit")
+@require_POST
+def job_cancel(request, job_id: int):
+    job = get_for_org_or_404(VideoJob, _org(request), pk=job_id)
+    try:
+        services.video_job_cancel(job=job, user=request.user)
+    except ValidationError as exc:
+        for message in _errors_as_text(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, "Render cancelled.")
+    return redirect(f"{job_url(job)}#render")
+
+
+@org_required("edit")
+@require_POST
+def job_save_template(request, job_id: int):
+    job = get_for_org_or_404(VideoJob, _org(request), pk=job_id)
+    try:
+        template = services.workflow_template_save(job=job, user=request.user, name=request.POST.get("name", ""))
+    except ValidationError as exc:
+        for message in _errors_as_text(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Saved template “{template.name}”.")
+    return redirect("videogen:job", job.pk)
+
+
+def job_url(job: VideoJob) -> str:
+    from django.urls import reverse
+
+    return reverse("videogen:job", args=[job.pk])
+
+
+@org_required("view")
+def job_compare(request, job_id: int):
+    job = selectors.video_job_get(organization=_org(request), job_id=job_id)
+    renders = {r.number: r for r in job.renders.all()}
+    if len(renders) < 1:
+        raise Http404("No renders yet.")
+    numbers = sorted(renders)
+    a = int(request.GET.get("a") or (numbers[-2] if len(numbers) > 1 else numbers[-1]))
+    b = int(request.GET.get("b") or numbers[-1])
+    if a not in renders or b not in renders:
+        raise Http404("No such version.")
+    ratio = request.GET.get("ratio") or next(iter(renders[b].outputs), "9:16")
+    sides = []
+    for number in (a, b):
+        assets = selectors.render_assets(render=renders[number])
+        sides.append({"render": renders[number], "asset": assets.get(ratio)})
+    return render(request, "videogen/compare.html", {"job": job, "sides": sides, "numbers": numbers, "ratio": ratio,
+                                                     "ratios": sorted({r for x in renders.values() for r in x.outputs})})
+
+
+@org_required("view")
+def keyframe(request, job_id: int, ratio_slug: str, number: int):
+    """One storyboard keyframe (PNG) of the job's current plan, made by the engine on first request
+    and kept per plan version."""
+    job = get_for_org_or_404(VideoJob, _org(request), pk=job_id)
+    ratio = ratio_slug.replace("x", ":")
+    if ratio not in FORMATS:
+        raise Http404("Unknown aspect ratio.")
+    folder = Path(settings.MEDIA_ROOT) / "storyboards" / f"job-{job.pk}" / f"v{job.plan_version}" / ratio_slug
+    path = folder / f"{number:02d}.png"
+    if not path.exists():
+        _make_storyboard(job, ratio, folder)
+    if not path.exists():
+        raise Http404("No such scene.")
+    response = FileResponse(open(path, "rb"), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _make_storyboard(job: VideoJob, ratio: str, folder: Path) -> None:
+    snapshot = plan_snapshot(job)
+    image_ids = images_for_snapshot(services._image_ids(job.brief), snapshot)
+    with tempfile.TemporaryDirectory(prefix="kolony-sb-") as tmp:
+        brief: Brief = services.brief_for_engine(organization=job.organization, data=job.brief, workdir=Path(tmp), image_asset_ids=image_ids)
+        plan = plan_from_snapshot(snapshot, seed=brief.seed, planner=job.planner, image_asset_ids=image_ids)
+        result = run_pipeline(brief, out_dir=Path(tmp) / "out", formats=[ratio], storyboard_only=True, plan=plan)
+        staging = folder.with_name(folder.name + ".part")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for i, png in enumerate(result.storyboard[ratio], start=1):
+            shutil.copyfile(png, staging / f"{i:02d}.png")
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+
+
+@org_required("view")
+def asset_download(request, asset_id: int):
+    asset = get_for_org_or_404(Asset, _org(request), pk=asset_id)
+    try:
+        handle = asset.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing.") from None
+    as_attachment = request.GET.get("download") == "1"
+    return FileResponse(handle, as_attachment=as_attachment, filename=asset.original_name or Path(asset.file.name).name,
+                        content_type=asset.content_type or None)
+
+
+@org_required("edit")
+@require_POST
+def asset_upload(request):
+    """Upload from the wizard's drop zone (fetch with the CSRF header); answers JSON."""
+    from django.http import JsonResponse
+
+    from .uploads import asset_create_from_upload
+
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse({"detail": "Choose a file to upload.", "errors": {"file": ["No file was sent."]}}, status=400)
+    try:
+        asset = asset_create_from_upload(organization=_org(request), user=request.user, upload=upload, kind=request.POST.get("kind") or None)
+    except ValidationError as exc:
+        return JsonResponse({"detail": exc.messages[0], "errors": {"file": exc.messages}}, status=400)
+    from django.urls import reverse
+
+    return JsonResponse({"id": asset.pk, "name": asset.original_name, "kind": asset.kind,
+                         "url": reverse("videogen:asset_download", args=[asset.pk]), "width": asset.width, "height": asset.height},
+                        status=201)
+
+
+@org_required("view")
+def brand_kit(request):
+    """The organization's brand kit: colours, logo, font, default voice and call to action."""
+    from .forms import BrandKitForm
+    from .models import BrandKit
+    from .uploads import asset_create_from_upload
+
+    org = _org(request)
+    kit = BrandKit.objects.filter(organization=org).select_related("default_voice", "logo").first()
+    initial = {}
+    if kit:
+        initial = {"primary_color": (kit.colors or ["#1E3A8A"])[0], "accent_color": (kit.colors + ["", ""])[1] or "#F59E0B",
+                   "logo": kit.logo_id, "logo_position": kit.logo_position, "font": kit.font,
+                   "default_voice": kit.default_voice.engine_voice_id if kit.default_voice else "",
+                   "default_call_to_action": kit.default_call_to_action}
+    form = BrandKitForm(request.POST or None, request.FILES or None, organization=org, initial=initial)
+    if request.method == "POST":
+        if not role_can(current_membership(request).role, "edit"):
+            raise PermissionDenied("Your role cannot change the brand kit.")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                logo = None
+                if d.get("logo_file"):
+                    logo = asset_create_from_upload(organization=org, user=request.user, upload=d["logo_file"], kind=AssetKind.LOGO)
+                elif d.get("logo"):
+                    logo = get_for_org_or_404(Asset, org, pk=d["logo"])
+                services.brand_kit_update(organization=org, user=request.user, colors=[d["primary_color"], d["accent_color"]],
+                                          logo=logo, logo_position=d["logo_position"], font=d.get("font", ""),
+                                          default_voice_id=d.get("default_voice", ""),
+                                          default_call_to_action=d.get("default_call_to_action", ""))
+            except ValidationError as exc:
+                for message in _errors_as_text(exc):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, "Brand kit saved. New video ads start from it.")
+                return redirect("videogen:brand_kit")
+    return render(request, "videogen/brand_kit.html", {"form": form, "kit": kit,
+                                                       "can_edit": role_can(current_membership(request).role, "edit")})
