@@ -24,6 +24,7 @@ MAX_IMAGE_PIXELS = 50_000_000
 MAX_IMAGE_SIDE = 20_000
 WORKING_IMAGE_SIDE = 3840  # images are downscaled to this long side before rendering
 MAX_IMAGES = 10
+MAX_CLIPS = 10
 
 RequestType = Literal["marketing_video", "explainer", "product_demo", "social_media", "story"]
 Style = Literal["professional", "casual", "minimalist", "vibrant", "corporate"]
@@ -61,11 +62,37 @@ class VoiceSettings(BaseModel):
     rate_wpm: int = Field(default=165, ge=80, le=400)
 
 
+class ClipSource(BaseModel):
+    """An uploaded video clip a scene can show instead of a photo (``Visual(source=
+    "uploaded_clip", clip_index=i)`` points at ``Brief.clips[i]``).
+
+    ``path``: the clip file (any container/codec FFmpeg decodes; absolute after loading).
+    ``start``: seconds into the clip where the scene's footage begins (≥ 0 and before the
+    clip's end; checked by :func:`brief_from_dict`). ``cleanup``: optional FFmpeg clean-up, any
+    of ``denoise`` (hqdn3d), ``color`` (eq contrast/saturation) and ``fps`` (conversion to
+    30 fps, which the compositor always does since the output is 30 fps CFR); filters from
+    :data:`videogen.footage.CLEANUP_FILTERS`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    path: Path
+    start: float = Field(default=0.0, ge=0, le=3600)
+    cleanup: list[Literal["denoise", "color", "fps"]] = Field(default_factory=list, max_length=3)
+
+    @field_validator("cleanup")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("lists a clean-up twice")
+        return v
+
+
 class Brief(BaseModel):
     """A validated ad brief. Durations in seconds; image paths absolute after loading.
 
     ``images``/``brand.logo`` hold paths; :func:`brief_from_dict` checks each is a readable image
-    within the limits above.
+    within the limits above. ``clips`` (optional) are uploaded video clips that scenes may use
+    as their picture (see :class:`ClipSource`); each is probed with ffprobe on loading.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -82,6 +109,7 @@ class Brief(BaseModel):
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
     priority: Priority = "balanced"
     images: list[Path] = Field(default_factory=list, max_length=MAX_IMAGES)
+    clips: list[ClipSource] = Field(default_factory=list, max_length=MAX_CLIPS)
     script: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(default=None, max_length=12)
     source_text: str | None = Field(default=None, max_length=20_000)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
@@ -188,6 +216,22 @@ def check_image(path: Path, field: str) -> list[str]:
     return []
 
 
+def check_clip(path: Path, start: float, field: str) -> list[str]:
+    """Check that ``path`` is a video clip ffprobe can read and that ``start`` (s) lies before its
+    end. Returns problem lines naming ``field`` (e.g. ``clips[0].path: ...``, ``clips[0].start: ...``)."""
+    from videogen.render.clips import ClipError, probe_clip
+
+    try:
+        info = probe_clip(path)
+    except ClipError as exc:
+        return [f"{field}.path: {exc}"]
+    except FileNotFoundError as exc:  # no ffprobe binary
+        return [f"{field}.path: cannot probe the clip ({exc})"]
+    if start >= info.duration:
+        return [f"{field}.start: {start:g} s is at or past the end of {path.name} ({info.duration:g} s long)"]
+    return []
+
+
 def load_image(path: Path) -> Image.Image:
     """Open a checked image as RGBA (EXIF orientation applied), long side ≤ WORKING_IMAGE_SIDE px."""
     from PIL import ImageOps
@@ -207,10 +251,11 @@ def brief_from_dict(
 ) -> Brief:
     """Validate brief ``data`` (parsed JSON) and resolve its file paths.
 
-    Relative ``images`` and ``brand.logo`` paths are resolved against ``base_dir`` (the brief
-    file's folder; the current directory when None). ``images`` (e.g. the CLI's ``--image``)
-    replaces the brief's images; those paths are taken as given. Every image is checked with
-    :func:`check_image`; the voice must be installed when the engine is espeak-ng.
+    Relative ``images``, ``clips[].path`` and ``brand.logo`` paths are resolved against
+    ``base_dir`` (the brief file's folder; the current directory when None). ``images`` (e.g. the
+    CLI's ``--image``) replaces the brief's images; those paths are taken as given. Every image
+    is checked with :func:`check_image`, every clip with :func:`check_clip`; the voice must be
+    installed when the engine is espeak-ng.
 
     Raises :class:`BriefError` listing every problem, one line each.
     """
@@ -234,6 +279,13 @@ def brief_from_dict(
         logo = (data.get("brand") or {}).get("logo") if isinstance(data.get("brand"), dict) else None
         if isinstance(logo, str) and "brand.logo" not in bad_fields:
             problems += check_image(Path(logo) if Path(logo).is_absolute() else base / logo, "brand.logo")
+        raw_clips = data.get("clips") if isinstance(data.get("clips"), list) else []
+        for i, c in enumerate(raw_clips):
+            p = c.get("path") if isinstance(c, dict) else None
+            if isinstance(p, str) and not any(f.startswith(f"clips[{i}]") for f in bad_fields):
+                start = c.get("start", 0)
+                problems += check_clip(Path(p) if Path(p).is_absolute() else base / p,
+                                       float(start) if isinstance(start, (int, float)) else 0.0, f"clips[{i}]")
         raise BriefError(problems) from None
 
     problems: list[str] = []
@@ -243,6 +295,10 @@ def brief_from_dict(
         resolved.append(full.resolve())
         problems += check_image(full, f"images[{i}]")
     brief.images = resolved
+    for i, clip in enumerate(brief.clips):
+        full = clip.path if clip.path.is_absolute() else base / clip.path
+        clip.path = full.resolve()
+        problems += check_clip(clip.path, clip.start, f"clips[{i}]")
     if brief.brand.logo is not None:
         full = brief.brand.logo if brief.brand.logo.is_absolute() else base / brief.brand.logo
         brief.brand.logo = full.resolve()

@@ -31,11 +31,14 @@ from videogen.planner import PlanResult, plan_scenes
 from videogen.planner.schema import ScenePlan
 from videogen.render import audio as audio_mod
 from videogen.render.captions import write_ass
-from videogen.render.compositor import SceneLayers, render_format
+from videogen.render.clips import ClipError, ClipInfo, extract_keyframe, keyframe_time, probe_clip
+from videogen.render.compositor import TRANSITION_SECONDS, ClipInput, SceneLayers, render_format
 from videogen.render.ffmpeg import RenderCancelled
 from videogen.render.fonts import FontNotFoundError, check_fonts, font_path
 from videogen.render.formats import FORMATS, RATIOS, X264_CRF, X264_PRESET, FormatSpec
-from videogen.render.layers import Canvas, grade, logo_layer, prepare_logo, render_plate, render_text_layer, uses_full_bleed
+from videogen.render.layers import (
+    Canvas, grade, logo_layer, prepare_logo, render_plate, render_text_layer, scrim_layer, uses_full_bleed,
+)
 from videogen.render.music import make_music
 from videogen.render.quality import QualityReport, analyze, summarize
 from videogen.render.storyboard import render_storyboard
@@ -108,7 +111,11 @@ def _sha(*parts) -> str:
 
 
 def _file_sha(path: Path | None) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path else "none"
+    """SHA-256 of a file's bytes (streamed, so large clips are fine); "none" for None."""
+    if not path:
+        return "none"
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _fonts_dir(work: Path) -> Path:
@@ -223,9 +230,45 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
             logo, note = prepare_logo(load_image(brief.brand.logo))
             if note:
                 st["notes"].append(note)
+        clip_infos: dict[int, tuple[ClipInfo, str]] = {}  # clip index → (probe, sha256)
+        clip_frames: dict[int, Image.Image] = {}
+        st["clips"] = []
         for i, scene in enumerate(plan.scenes):
             src = scene.visual.source
-            if src in ("uploaded_clip", "generated_clip"):
+            if src == "uploaded_clip":
+                ci = scene.visual.clip_index
+                reason = None
+                if ci is None:
+                    reason = f"scene {scene.id}: no clip_index given"
+                elif ci >= len(brief.clips):
+                    reason = f"scene {scene.id}: clip_index {ci} out of range (the brief has {len(brief.clips)} clips)"
+                elif ci not in clip_infos:
+                    try:
+                        c = brief.clips[ci]
+                        info = probe_clip(c.path)
+                        if c.start >= info.duration:
+                            raise ClipError(f"start {c.start:g} s is at or past the clip's end ({info.duration:g} s)")
+                        clip_infos[ci] = (info, _file_sha(c.path))
+                        clip_frames[ci] = extract_keyframe(
+                            c.path, keyframe_time(c.start, info.duration), work / f"clip{ci}_keyframe.png", cleanup=c.cleanup)
+                    except (ClipError, OSError) as exc:
+                        clip_infos.pop(ci, None)
+                        reason = f"scene {scene.id}: clips[{ci}] unusable: {exc}"
+                if reason is None:
+                    c, (info, sha) = brief.clips[ci], clip_infos[ci]
+                    need = scene.duration + (TRANSITION_SECONDS if i < len(plan.scenes) - 1 else 0)
+                    st["clips"].append({
+                        "scene": scene.id, "clip_index": ci, "file": c.path.name, "sha256": sha, "start": c.start,
+                        "cleanup": list(c.cleanup), "clip_seconds": info.duration, "size": [info.width, info.height],
+                        "used_seconds": round(min(need, info.duration - c.start), 3),
+                        "held_last_frame_seconds": round(max(0.0, need - (info.duration - c.start)), 3),
+                    })
+                    continue
+                trace.fallback("scenes", src, "product_image" if photos else "solid_brand", reason)
+                scene.visual.source = "product_image" if photos else "solid_brand"
+                scene.visual.image_index = (scene.visual.image_index or 0) if photos else None
+                scene.visual.clip_index = None
+            elif src == "generated_clip":
                 to = "product_image" if photos else "solid_brand"
                 trace.fallback("scenes", src, to, f"scene {scene.id}: the CPU engine renders no {src.replace('_', ' ')}s")
                 scene.visual.source = to
@@ -240,7 +283,7 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
         t0 = time.monotonic()
         sb_paths = render_storyboard(plan, specs, look, photos, logo, logo_position=brief.brand.logo_position,
                                      product_name=brief.product_name, seed=brief.seed,
-                                     out_dir=stage_dir / "storyboard", brand_font=brief.brand.font)
+                                     out_dir=stage_dir / "storyboard", brand_font=brief.brand.font, clip_frames=clip_frames)
         st["storyboard_seconds"] = round(time.monotonic() - t0, 3)
         storyboard = {spec.ratio: [p for p in sb_paths if p.name.startswith(spec.ratio.replace(":", "x") + "_")] for spec in specs}
         prog.update("scenes", 0.3)
@@ -255,10 +298,16 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
                 for i, scene in enumerate(plan.scenes):
                     _check_cancel(should_cancel)
                     k = scene.visual.image_index or 0
+                    ci = scene.visual.clip_index if scene.visual.source == "uploaded_clip" else None
                     photo = photos[k] if scene.visual.source == "product_image" else None
-                    full_bleed = photo is not None and uses_full_bleed(photos_raw[k], spec)
+                    full_bleed = ci is not None or (photo is not None and uses_full_bleed(photos_raw[k], spec))
+                    clip_key = "-"
+                    if ci is not None:
+                        c = brief.clips[ci]
+                        clip_key = f"{clip_infos[ci][1]}|{c.start:.3f}|{','.join(sorted(c.cleanup))}"
                     key = _sha(ENGINE_VERSION, "layers", spec.ratio, i, scene.model_dump_json(), look, brief.product_name,
-                               brief.seed, image_hashes[k] if photo is not None else "-", logo_hash, brief.brand.font)
+                               brief.seed, image_hashes[k] if photo is not None else "-", logo_hash, brief.brand.font,
+                               clip_key)
                     folder = (cache_dir / "layers" / key[:2] / key) if cache_dir else (work / "layers" / f"{spec.stem}_{i}")
                     meta_path = folder / "meta.json"
                     if cache_dir and meta_path.exists():
@@ -268,17 +317,29 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
                         misses += 1 if cache_dir else 0
                         tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
                         tmp.mkdir(parents=True, exist_ok=True)
-                        plate = render_plate(scene, i, look, cv, photo, logo=logo, product_name=brief.product_name,
-                                             seed=brief.seed, full_bleed=full_bleed)
-                        plate.save(tmp / "plate.png", compress_level=1)
+                        if ci is not None:  # the clip is the picture; the plate is the scrim laid over it
+                            sc = scrim_layer(cv)
+                            sc.image.save(tmp / "plate.png", compress_level=1)
+                            plate_y = sc.y
+                        else:
+                            plate = render_plate(scene, i, look, cv, photo, logo=logo, product_name=brief.product_name,
+                                                 seed=brief.seed, full_bleed=full_bleed)
+                            plate.save(tmp / "plate.png", compress_level=1)
+                            plate_y = 0
                         tl = render_text_layer(scene, look, cv, full_bleed=full_bleed, brand_font=brief.brand.font)
                         tl.image.save(tmp / "text.png", compress_level=1)
-                        meta = {"text_x": tl.x, "text_y": tl.y, "ink": [list(b.__dict__.values()) for b in tl.ink]}
+                        meta = {"text_x": tl.x, "text_y": tl.y, "plate_y": plate_y,
+                                "ink": [list(b.__dict__.values()) for b in tl.ink]}
                         (tmp / "meta.json").write_text(json.dumps(meta))
                         if folder.exists():
                             shutil.rmtree(folder, ignore_errors=True)
                         tmp.replace(folder)
-                    layers[spec.ratio].append(SceneLayers(folder / "plate.png", folder / "text.png", meta["text_x"], meta["text_y"]))
+                    clip_in = None
+                    if ci is not None:
+                        c = brief.clips[ci]
+                        clip_in = ClipInput(c.path, c.start, tuple(c.cleanup), clip_infos[ci][0].duration)
+                    layers[spec.ratio].append(SceneLayers(folder / "plate.png", folder / "text.png", meta["text_x"], meta["text_y"],
+                                                          clip=clip_in, plate_y=meta.get("plate_y", 0)))
                 if logo is not None:
                     ll = logo_layer(logo, look, cv, brief.brand.logo_position)
                     lp = work / f"logo_{spec.stem}.png"

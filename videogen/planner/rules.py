@@ -107,11 +107,16 @@ def plan_with_rules(brief: Brief) -> ScenePlan:
     scenes: list[Scene] = []
     b_i = 0
     img_i = 0
+    clip_i = 0
     script = list(brief.script or [])
     for i, (role, dur) in enumerate(zip(roles, durations)):
         budget = max_words(dur, brief.voice.rate_wpm)
         visual = Visual(source="solid_brand")
-        if role in ("hook", "benefit", "product") and n_images:
+        if role in ("hook", "benefit") and clip_i < len(brief.clips):
+            # each uploaded clip is shown once, in order, by the opening scenes
+            visual = Visual(source="uploaded_clip", clip_index=clip_i, image_index=0 if n_images else None)
+            clip_i += 1
+        elif role in ("hook", "benefit", "product") and n_images:
             visual = Visual(source="product_image", image_index=img_i % n_images)
             img_i += 1
         elif role == "offer" and n_images and brief.style in ("minimalist", "professional"):

@@ -22,11 +22,15 @@ MIN_TOTAL_SECONDS, MAX_TOTAL_SECONDS = 6.0, 60.0
 
 class Visual(BaseModel):
     """Where a scene's picture comes from. ``image_index`` indexes ``brief.images`` for
-    ``product_image``; clips fall back to the product image or the brand background on the CPU."""
+    ``product_image``; ``clip_index`` indexes ``brief.clips`` for ``uploaded_clip`` (the clip's
+    footage from its ``start``, reframed per aspect ratio). An ``uploaded_clip`` without a valid
+    ``clip_index``, and every ``generated_clip`` (no GPU), fall back to the product image or the
+    brand background; the job's trace records the fallback and why."""
 
     model_config = ConfigDict(extra="forbid")
     source: VisualSource = "product_image"
     image_index: int | None = Field(default=None, ge=0)
+    clip_index: int | None = Field(default=None, ge=0)
 
 
 class Scene(BaseModel):

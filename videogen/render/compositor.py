@@ -5,6 +5,12 @@ Per scene: the plate gets Ken Burns motion (``zoompan``), the text layer slides/
 (``overlay`` x/y expressions + alpha ``fade``); scenes are joined with ``xfade``; then captions
 (``ass``) and the logo are laid on top and the result is encoded once (libx264 + AAC).
 Python never touches a frame.
+
+A scene with an uploaded clip (:class:`ClipInput`) takes its picture from the clip instead of a
+plate: the clip is decoded from its start (input seeking), converted to 30 fps, scaled to cover
+the frame and centre-cropped, cleaned up (``hqdn3d``/``eq`` from
+:data:`videogen.footage.CLEANUP_FILTERS`), padded by repeating its last frame (``tpad``) when it
+is shorter than the scene, and the scrim PNG is laid over it before the same text overlay.
 """
 
 from __future__ import annotations
@@ -22,14 +28,32 @@ TRANSITION_SECONDS = TRANSITION_FRAMES / FPS  # ≈0.47 s
 KB_ZOOM = 0.08  # Ken Burns: 8 % zoom or pan travel over a scene
 
 
+@dataclass(frozen=True)
+class ClipInput:
+    """An uploaded clip used as a scene's picture: the file, where its footage starts
+    (``start`` s), its clean-up names (subset of denoise, color, fps) and its probed length
+    (``duration`` s, to know how long the last frame must be held)."""
+
+    path: Path
+    start: float
+    cleanup: tuple[str, ...]
+    duration: float
+
+
 @dataclass
 class SceneLayers:
-    """Files and placements for one scene in one format (pixels, top-left origin)."""
+    """Files and placements for one scene in one format (pixels, top-left origin).
+
+    With ``clip`` set, the scene's picture is the clip and ``plate`` is an RGBA overlay (the
+    scrim) placed at (0, ``plate_y``) on top of it; otherwise ``plate`` is the full-frame
+    background that gets the Ken Burns motion."""
 
     plate: Path
     text: Path
     text_x: int
     text_y: int
+    clip: ClipInput | None = None
+    plate_y: int = 0
 
 
 def _filter_path(p: Path) -> str:
@@ -71,15 +95,35 @@ def _text_motion(anim: str, x: int, y: int, t0: float) -> tuple[str, str, float]
     return str(x), str(y), 0.6
 
 
+def _clip_chain(clip: ClipInput, frames: int, w: int, h: int) -> str:
+    """Filters turning a clip input (already seeked to ``clip.start``) into exactly ``frames``
+    frames at 30 fps, ``w``×``h``, yuv420p: fps conversion, cover-scale + centre crop, clean-up,
+    then the last frame repeated if the clip runs out (never a black gap)."""
+    from videogen.render.clips import cleanup_chain, cleanup_filters
+
+    chain = ["setpts=PTS-STARTPTS", cleanup_filters()["fps"],
+             f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic", f"crop={w}:{h}", "setsar=1"]
+    chain += cleanup_chain(clip.cleanup)
+    chain += ["format=yuv420p", f"tpad=stop_mode=clone:stop_duration={frames / FPS + 1:.3f}",
+              f"trim=end_frame={frames}", f"setpts=N/{FPS}/TB"]
+    return ",".join(chain)
+
+
+def clip_input_args(clip: ClipInput, seconds: float) -> list[str]:
+    """FFmpeg input options reading ``seconds`` of ``clip`` from its start (fast input seek)."""
+    return ["-ss", f"{clip.start:.3f}", "-t", f"{seconds + 0.5:.3f}", "-an", "-sn", "-dn", "-i", str(clip.path)]
+
+
 def build_filtergraph(
-    plan: ScenePlan, spec: FormatSpec, layers: list[SceneLayers], *, logo_index: int | None, logo_xy: tuple[int, int],
+    plan: ScenePlan, spec: FormatSpec, layers: list[SceneLayers], *, logo_png: Path | None, logo_xy: tuple[int, int],
     ass_path: Path | None, fonts_dir: Path | None,
 ) -> tuple[list[str], str, int]:
     """Inputs (ffmpeg args), the filtergraph, and the audio input index.
 
-    Input order: plate and text PNG per scene, then the logo, then the soundtrack (appended by
-    the caller at the returned index). Scene clips overlap by ``TRANSITION_SECONDS`` for xfade,
-    so the result lasts exactly ``plan.total_duration`` seconds.
+    Input order: per scene the plate PNG (or, for a clip scene, the clip and then the scrim
+    PNG) and the text PNG, then the logo when given; the soundtrack is appended by the caller
+    at the returned index. Scene clips overlap by ``TRANSITION_SECONDS`` for xfade, so the
+    result lasts exactly ``plan.total_duration`` seconds.
     """
     n = len(plan.scenes)
     total_frames = int(round(plan.total_duration * FPS))
@@ -87,12 +131,22 @@ def build_filtergraph(
     inputs: list[str] = []
     parts: list[str] = []
     starts = plan.starts()
+    k = 0  # next input index
     for i, (scene, lay) in enumerate(zip(plan.scenes, layers)):
         clip = scene.duration + (td if i < n - 1 else 0)
         frames = int(round(clip * FPS))
-        pi, ti = 2 * i, 2 * i + 1
-        inputs += ["-framerate", str(FPS), "-i", str(lay.plate), "-framerate", str(FPS), "-i", str(lay.text)]
-        parts.append(f"[{pi}:v]format=yuv420p,{_motion(scene.motion, frames, spec.width, spec.height)},setsar=1[bg{i}]")
+        if lay.clip is not None:
+            ci, si, ti = k, k + 1, k + 2
+            k += 3
+            inputs += clip_input_args(lay.clip, clip)
+            inputs += ["-framerate", str(FPS), "-i", str(lay.plate), "-framerate", str(FPS), "-i", str(lay.text)]
+            parts.append(f"[{ci}:v]{_clip_chain(lay.clip, frames, spec.width, spec.height)}[cl{i}]")
+            parts.append(f"[cl{i}][{si}:v]overlay=x=0:y={lay.plate_y}:format=yuv420[bg{i}]")
+        else:
+            pi, ti = k, k + 1
+            k += 2
+            inputs += ["-framerate", str(FPS), "-i", str(lay.plate), "-framerate", str(FPS), "-i", str(lay.text)]
+            parts.append(f"[{pi}:v]format=yuv420p,{_motion(scene.motion, frames, spec.width, spec.height)},setsar=1[bg{i}]")
         t0 = 0.15 if i == 0 else td * 0.7
         xe, ye, fade = _text_motion(scene.text_animation, lay.text_x, lay.text_y, t0)
         parts.append(
@@ -126,12 +180,13 @@ def build_filtergraph(
             segs.append(f"[x{i}]")
     parts.append("".join(segs) + f"concat=n={len(segs)}:v=1:a=0[joined]")
     last = "joined"
-    idx = 2 * n
+    idx = k
     if ass_path is not None:
         fd = f":fontsdir='{_filter_path(fonts_dir)}'" if fonts_dir else ""
         parts.append(f"[{last}]ass=filename='{_filter_path(ass_path)}'{fd}[cap]")
         last = "cap"
-    if logo_index is not None:
+    if logo_png is not None:
+        inputs += ["-i", str(logo_png)]
         end_start = starts[-1] + td * 0.5 if plan.scenes[-1].role == "end_card" else plan.total_duration + 1
         parts.append(
             f"[{last}][{idx}:v]overlay=x={logo_xy[0]}:y={logo_xy[1]}:enable='lt(t,{end_start:.3f})':format=yuv420[lg]"
@@ -167,11 +222,8 @@ def render_format(
     Raises :class:`videogen.render.ffmpeg.FFmpegError` or ``RenderCancelled``.
     """
     inputs, graph, audio_idx = build_filtergraph(
-        plan, spec, layers, logo_index=(len(layers) * 2 if logo_png else None), logo_xy=logo_xy,
-        ass_path=ass_path, fonts_dir=fonts_dir,
+        plan, spec, layers, logo_png=logo_png, logo_xy=logo_xy, ass_path=ass_path, fonts_dir=fonts_dir,
     )
-    if logo_png:
-        inputs += ["-i", str(logo_png)]
     inputs += ["-i", str(audio_wav)]
     script = out_path.with_suffix(".filtergraph.txt")
     script.write_text(graph, encoding="utf-8")

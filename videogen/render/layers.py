@@ -212,13 +212,8 @@ def render_plate(
         full_bleed = use_photo is not None and uses_full_bleed(use_photo, cv.spec)
     if use_photo is not None and full_bleed:
         plate = crop_to_fill(use_photo, w, h, subject_center(use_photo), cv.resample)
-        # a scrim for legibility behind the headline and captions
-        hl = cv.box("headline")
-        top = max(0, hl.top - cv.px(160))
-        scrim = np.zeros((h, 1), np.float32)
-        scrim[top:, 0] = np.clip(np.linspace(0, 1.6, h - top), 0, 1) * 0.72
-        a = Image.fromarray((np.repeat(scrim, w, axis=1) * 255).astype(np.uint8))
-        plate.paste((8, 10, 18), (0, 0), a)
+        sc = scrim_layer(cv)  # for legibility behind the headline and captions
+        plate.paste(sc.image, (sc.x, sc.y), sc.image)
         return plate
     plate = _backdrop(look, cv, photo, rng, strong=scene.role in ("offer", "end_card"))
     if use_photo is not None:
@@ -238,6 +233,32 @@ def render_plate(
             draw_block(layer, block, area.left, area.top + (area.height - block.height) // 2, area.width,
                        fill=on_color(look.bg_top) + (255,))
             plate.paste(layer, (0, 0), layer)
+    return plate
+
+
+SCRIM_RGB = (8, 10, 18)
+
+
+def scrim_layer(cv: Canvas) -> TextLayer:
+    """The dark gradient laid over full-bleed pictures (photos and clips) behind the headline
+    and captions: RGBA, full frame width, from 160 px (scaled) above the headline box to the
+    bottom, alpha ramping 0 → 72 %. Positioned at (``x``, ``y``) = (0, top of the ramp)."""
+    w, h = cv.width, cv.height
+    top = max(0, cv.box("headline").top - cv.px(160))
+    ramp = (np.clip(np.linspace(0, 1.6, h - top), 0, 1) * 0.72 * 255).astype(np.uint8)
+    alpha = Image.fromarray(np.repeat(ramp[:, None], w, axis=1))
+    img = Image.new("RGBA", (w, h - top), SCRIM_RGB + (0,))
+    img.putalpha(alpha)
+    return TextLayer(img, 0, top, [])
+
+
+def clip_plate(frame: Image.Image, cv: Canvas) -> Image.Image:
+    """A clip frame as a scene plate (storyboard keyframe): scaled to cover the frame and
+    centre-cropped like the video (the compositor's ``scale=...:force_original_aspect_ratio=
+    increase,crop``), with the scrim on top. RGB, ``cv.width``×``cv.height``."""
+    plate = crop_to_fill(frame.convert("RGB"), cv.width, cv.height, (0.5, 0.5), cv.resample)
+    sc = scrim_layer(cv)
+    plate.paste(sc.image, (sc.x, sc.y), sc.image)
     return plate
 
 
@@ -405,7 +426,7 @@ def composite_keyframe(plate: Image.Image, layers: list[TextLayer]) -> Image.Ima
 
 
 __all__ = [
-    "Canvas", "TextLayer", "render_plate", "render_text_layer", "prepare_logo", "logo_layer",
+    "Canvas", "TextLayer", "render_plate", "scrim_layer", "clip_plate", "render_text_layer", "prepare_logo", "logo_layer",
     "composite_keyframe", "subject_center", "crop_to_fill", "grade", "uses_full_bleed", "text_box",
     "ImageChops",
 ]

@@ -10,7 +10,9 @@ from PIL import Image
 
 from videogen.planner.schema import ScenePlan
 from videogen.render.formats import FormatSpec
-from videogen.render.layers import Canvas, composite_keyframe, logo_layer, render_plate, render_text_layer, uses_full_bleed
+from videogen.render.layers import (
+    Canvas, clip_plate, composite_keyframe, logo_layer, render_plate, render_text_layer, uses_full_bleed,
+)
 from videogen.render.styles import Look
 
 STORYBOARD_WIDTH = 540  # px; half of the 1080-px output width
@@ -24,11 +26,16 @@ def keyframe_name(spec: FormatSpec, index: int, role: str) -> str:
 def render_storyboard(
     plan: ScenePlan, specs: list[FormatSpec], look: Look, photos: list[Image.Image], logo: Image.Image | None,
     *, logo_position: str, product_name: str, seed: int, out_dir: Path, brand_font: str | None = None,
+    clip_frames: dict[int, Image.Image] | None = None,
 ) -> list[Path]:
     """Write keyframes (plan order, then format order) to ``out_dir``; return their paths.
 
+    ``clip_frames`` maps a clip index (``Visual.clip_index``) to its keyframe (RGB, see
+    :func:`videogen.render.clips.extract_keyframe`); an ``uploaded_clip`` scene whose clip is
+    there shows that frame reframed like the video (cover + centre crop, scrim, white text).
     Deterministic: the same inputs give byte-identical PNGs (no timestamps are written).
     """
+    clip_frames = clip_frames or {}
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     pool = ThreadPoolExecutor(max_workers=2)  # PNG (zlib) encoding releases the GIL
@@ -37,6 +44,16 @@ def render_storyboard(
     for spec in specs:
         cv = Canvas(spec, STORYBOARD_WIDTH / spec.width)
         for i, scene in enumerate(plan.scenes):
+            frame = clip_frames.get(scene.visual.clip_index) if scene.visual.source == "uploaded_clip" else None
+            if frame is not None:
+                plate = clip_plate(frame, cv)
+                layers = [render_text_layer(scene, look, cv, full_bleed=True, brand_font=brand_font)]
+                if logo is not None and scene.role != "end_card":
+                    layers.append(logo_layer(logo, look, cv, logo_position))
+                path = out_dir / keyframe_name(spec, i, scene.role)
+                pending.append(pool.submit(composite_keyframe(plate, layers).save, path, format="PNG", compress_level=1))
+                paths.append(path)
+                continue
             photo = None
             if scene.visual.source != "solid_brand" and photos:
                 k = min(scene.visual.image_index or 0, len(photos) - 1)

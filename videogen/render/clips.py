@@ -1,0 +1,119 @@
+"""Uploaded video clips as scene pictures: probing, clean-up filters, keyframes.
+
+A brief lists its clips in ``Brief.clips`` (:class:`videogen.brief.ClipSource`: path, start
+seconds, clean-up names); a scene shows one with ``Visual(source="uploaded_clip",
+clip_index=i)``. The compositor (:mod:`videogen.render.compositor`) decodes the clip from
+``start`` inside the same FFmpeg run that encodes the ad, scales it to cover the frame and
+centre-crops it per aspect ratio, applies the clean-up filters, and holds the last frame
+(``tpad``) if the clip ends before the scene does.
+
+The clean-up filters are the Studio's own (:data:`videogen.footage.CLEANUP_FILTERS`), imported
+lazily because that module belongs to the Django app (models must be loaded first).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from videogen.render.ffmpeg import FFmpegError, ffmpeg_exe, ffprobe
+
+CLEANUP_NAMES = ("denoise", "color", "fps")
+KEYFRAME_OFFSET = 0.5  # s after the clip's start: the storyboard keyframe (past any fade-in)
+# ffprobe format names of still-image demuxers: a photo renamed .mp4 is not a clip
+_STILL_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "webp_pipe", "gif", "bmp_pipe", "tiff_pipe")
+
+
+class ClipError(ValueError):
+    """A clip cannot be used; the message is one line without the field name."""
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    """What ffprobe says about a clip: ``duration`` seconds (> 0), frame size in pixels as
+    displayed (rotation applied), and the codec name."""
+
+    duration: float
+    width: int
+    height: int
+    codec: str
+
+
+def cleanup_filters() -> dict[str, str]:
+    """Clean-up name → FFmpeg filter, from :data:`videogen.footage.CLEANUP_FILTERS`
+    (denoise: ``hqdn3d``; color: ``eq`` contrast/saturation; fps: ``fps=30``)."""
+    from videogen.footage import CLEANUP_FILTERS
+
+    return dict(CLEANUP_FILTERS)
+
+
+def probe_clip(path: Path) -> ClipInfo:
+    """Probe ``path`` with ffprobe. Raises :class:`ClipError` when it is missing, unreadable,
+    has no video stream, is a still image, or has no positive duration."""
+    path = Path(path)
+    if not path.exists():
+        raise ClipError(f"file not found: {path}")
+    if not path.is_file():
+        raise ClipError(f"not a file: {path}")
+    try:
+        probe = ffprobe(path)
+    except FFmpegError:
+        raise ClipError(f"not a readable video file: {path.name}") from None
+    except PermissionError:
+        raise ClipError(f"permission denied reading {path}") from None
+    fmt = probe.get("format", {})
+    v = next((s for s in probe.get("streams", []) if s.get("codec_type") == "video"), None)
+    if v is None:
+        raise ClipError(f"no video stream in {path.name}")
+    if fmt.get("format_name", "") in _STILL_FORMATS or (v.get("disposition") or {}).get("attached_pic"):
+        raise ClipError(f"{path.name} is a still image, not a video clip")
+    try:
+        duration = float(fmt.get("duration") or v.get("duration") or 0)
+    except ValueError:
+        duration = 0.0
+    if duration <= 0:
+        raise ClipError(f"{path.name} has no measurable duration")
+    w, h = int(v.get("width") or 0), int(v.get("height") or 0)
+    if w <= 0 or h <= 0:
+        raise ClipError(f"{path.name} has no picture size")
+    rot = 0
+    for sd in v.get("side_data_list") or []:
+        if "rotation" in sd:
+            rot = abs(int(float(sd["rotation"]))) % 180
+    if rot == 90:
+        w, h = h, w
+    return ClipInfo(duration=round(duration, 3), width=w, height=h, codec=v.get("codec_name", "?"))
+
+
+def keyframe_time(start: float, duration: float) -> float:
+    """When the storyboard keyframe is taken: ``start + KEYFRAME_OFFSET`` s, pulled back to
+    stay inside a clip that is shorter than that."""
+    return max(0.0, min(start + KEYFRAME_OFFSET, duration - 0.05))
+
+
+def cleanup_chain(cleanup: tuple[str, ...] | list[str]) -> list[str]:
+    """The picture clean-up filters for ``cleanup`` names, in a fixed order (denoise, then
+    colour); ``fps`` is not among them: frame-rate conversion is always applied separately."""
+    filters = cleanup_filters()
+    return [filters[c] for c in ("denoise", "color") if c in cleanup]
+
+
+def extract_keyframe(
+    path: Path, at: float, target: Path, *, cleanup: tuple[str, ...] | list[str] = (), max_side: int = 1920,
+) -> Image.Image:
+    """The frame at ``at`` seconds of the clip, long side at most ``max_side`` px, with the
+    clean-up filters applied, as RGB (also written to ``target`` as PNG). Raises
+    :class:`ClipError` when FFmpeg yields no frame."""
+    vf = cleanup_chain(cleanup) + [f"scale='min({max_side},iw)':'min({max_side},ih)':force_original_aspect_ratio=decrease"]
+    res = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-nostdin", "-y", "-ss", f"{at:.3f}", "-i", str(path), "-frames:v", "1", "-an",
+         "-vf", ",".join(vf), str(target)],
+        capture_output=True, text=True, timeout=60,
+    )
+    if res.returncode != 0 or not target.exists():
+        raise ClipError(f"could not read a frame at {at:.2f} s of {path.name}: {res.stderr.strip()[-200:]}")
+    with Image.open(target) as im:
+        return im.convert("RGB")
