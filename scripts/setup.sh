@@ -66,12 +66,11 @@ if [[ -z ${DATABASE_URL:-} ]]; then
       createdb -h 127.0.0.1 -U "$PGUSER_NAME" "$DB_NAME"
     fi
     export DATABASE_URL="postgres://$PGUSER_NAME@127.0.0.1:5432/$DB_NAME"
-  elif [[ $MODE == test ]]; then
-    echo "PostgreSQL does not answer on 127.0.0.1:5432; the tests need it (or set DATABASE_URL)." >&2
-    exit 1
   else
-    say "PostgreSQL does not answer; using SQLite in var/ (set DATABASE_URL to use PostgreSQL)"
-    mkdir -p var
+    # Campaigns use PostgreSQL arrays, so the app needs PostgreSQL (SQLite serves only `manage.py check`).
+    echo "PostgreSQL does not answer on 127.0.0.1:5432. Install and start it (apt-get install postgresql)," >&2
+    echo "or set DATABASE_URL=postgres://USER@HOST:PORT/DBNAME." >&2
+    exit 1
   fi
 fi
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}

@@ -25,7 +25,7 @@ from videogen.planner import plan_scenes
 from videogen.planner.schema import MAX_SCENE_SECONDS, MAX_SCENES, MIN_SCENE_SECONDS, MIN_SCENES
 
 from . import credits
-from .models import Asset, AssetKind, EditOperation, JobStatus, VideoJob, WorkflowTemplate
+from .models import Asset, AssetKind, EditOperation, VideoJob, WorkflowTemplate
 from .plan_store import images_for_snapshot, plan_from_snapshot, plan_snapshot, replace_scenes, snapshot_from_plan
 from .uploads import asset_local_path
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
 from PIL import Image
 
 from videogen.brief import check_image
@@ -134,20 +133,11 @@ def asset_create_from_upload(*, organization, user, upload, kind: str | None = N
     with tempfile.TemporaryDirectory(prefix="kolony-upload-") as tmp:
         path = _uploaded_path(upload, Path(tmp))
         facts = _check_video(path, ext, name) if kind == AssetKind.VIDEO else _check_image(path, ext, name)
-        checksum = _sha256(path)
-        with open(path, "rb") as fh, transaction.atomic():
-            asset = Asset(
-                organization=organization, kind=kind, original_name=name, size_bytes=size, checksum=checksum,
-                created_by=user, width=facts.get("width"), height=facts.get("height"),
-                duration_seconds=facts.get("duration_seconds"), content_type=facts.get("content_type", ""),
-                metadata=facts.get("metadata", {}),
-            )
-            asset.file.save(f"{checksum[:16]}{ext}", File(fh), save=False)
-            try:
-                asset.save()
-            except Exception:
-                asset.file.delete(save=False)
-                raise
+        asset = asset_create_from_file(
+            organization=organization, user=user, path=path, kind=kind, name=name, extension=ext,
+            width=facts.get("width"), height=facts.get("height"), duration_seconds=facts.get("duration_seconds"),
+            content_type=facts.get("content_type", ""), metadata=facts.get("metadata", {}),
+        )
     if kind == AssetKind.VIDEO:
         import django_rq
 
@@ -155,8 +145,11 @@ def asset_create_from_upload(*, organization, user, upload, kind: str | None = N
     return asset
 
 
-def asset_create_from_file(*, organization, user, path: Path, kind: str, name: str | None = None, metadata=None, **facts) -> Asset:
-    """Stores a file the server made (a render, a poster frame) as an Asset. No sniffing."""
+def asset_create_from_file(*, organization, user, path: Path, kind: str, name: str | None = None, metadata=None,
+                           extension: str | None = None, **facts) -> Asset:
+    """Stores a file as an Asset (uploads after their checks; renders and poster frames as made).
+    The stored name is content-addressed (checksum + extension); if the row cannot be saved, the
+    stored file is removed again. ``facts``: width, height, duration_seconds, content_type."""
     path = Path(path)
     checksum = _sha256(path)
     with open(path, "rb") as fh:
@@ -164,7 +157,7 @@ def asset_create_from_file(*, organization, user, path: Path, kind: str, name: s
             organization=organization, kind=kind, original_name=name or path.name, size_bytes=path.stat().st_size,
             checksum=checksum, created_by=user, metadata=metadata or {}, **facts,
         )
-        asset.file.save(f"{checksum[:16]}{path.suffix.lower()}", File(fh), save=False)
+        asset.file.save(f"{checksum[:16]}{extension or path.suffix.lower()}", File(fh), save=False)
     try:
         asset.save()
     except Exception:

@@ -152,9 +152,14 @@ def scene_image(request, job, *, expected_version, scene_key):
 
 @_edit_view
 def scene_clip(request, job, *, expected_version, scene_key):
-    clip = get_for_org_or_404(Asset, _org(request), pk=request.POST.get("clip") or 0)
+    """Form fields: ``shot`` = "<clip asset id>:<start seconds>" (a detected shot), or ``clip`` and
+    ``start``; ``cleanup`` (repeatable) ⊂ denoise, color, fps."""
+    clip_id, _, start_text = (request.POST.get("shot") or "").partition(":")
+    clip_id = clip_id or request.POST.get("clip") or "0"
+    start_text = start_text or request.POST.get("start") or "0"
+    clip = get_for_org_or_404(Asset, _org(request), pk=clip_id if clip_id.isdigit() else 0)
     try:
-        start = float(request.POST.get("start") or 0)
+        start = float(start_text)
     except ValueError:
         raise ValidationError({"start": ["Enter the start time in seconds."]}) from None
     services.scene_trim_clip(job=job, user=request.user, scene_key=scene_key, clip=clip, start=start,
@@ -176,34 +181,31 @@ def plan_undo(request, job, *, expected_version):
     services.edit_undo(job=job, user=request.user, expected_version=expected_version)
 
 
-@org_required("edit")
-@require_POST
-def job_render(request, job_id: int):
+def _job_action(request, job_id: int, action, done: str):
+    """Runs a render-queue action on one of the organization's jobs and flashes the outcome."""
     job = get_for_org_or_404(VideoJob, _org(request), pk=job_id)
     try:
-        services.video_job_enqueue_render(job=job, user=request.user)
+        action(job=job, user=request.user)
     except ValidationError as exc:
         for message in _errors_as_text(exc):
             messages.error(request, message)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Render queued.")
+        messages.success(request, done)
     return redirect(f"{job_url(job)}#render")
 
 
 @org_required("edit")
 @require_POST
+def job_render(request, job_id: int):
+    return _job_action(request, job_id, services.video_job_enqueue_render, "Render queued.")
+
+
+@org_required("edit")
+@require_POST
 def job_cancel(request, job_id: int):
-    job = get_for_org_or_404(VideoJob, _org(request), pk=job_id)
-    try:
-        services.video_job_cancel(job=job, user=request.user)
-    except ValidationError as exc:
-        for message in _errors_as_text(exc):
-            messages.error(request, message)
-    else:
-        messages.success(request, "Render cancelled.")
-    return redirect(f"{job_url(job)}#render")
+    return _job_action(request, job_id, services.video_job_cancel, "Render cancelled.")
 
 
 @org_required("edit")
@@ -266,19 +268,29 @@ def keyframe(request, job_id: int, ratio_slug: str, number: int):
 
 
 def _make_storyboard(job: VideoJob, ratio: str, folder: Path) -> None:
-    snapshot = plan_snapshot(job)
-    image_ids = images_for_snapshot(services._image_ids(job.brief), snapshot)
-    with tempfile.TemporaryDirectory(prefix="kolony-sb-") as tmp:
-        brief: Brief = services.brief_for_engine(organization=job.organization, data=job.brief, workdir=Path(tmp), image_asset_ids=image_ids)
-        plan = plan_from_snapshot(snapshot, seed=brief.seed, planner=job.planner, image_asset_ids=image_ids)
-        result = run_pipeline(brief, out_dir=Path(tmp) / "out", formats=[ratio], storyboard_only=True, plan=plan)
-        staging = folder.with_name(folder.name + ".part")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        for i, png in enumerate(result.storyboard[ratio], start=1):
-            shutil.copyfile(png, staging / f"{i:02d}.png")
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
+    """Renders the storyboard of the job's current plan for one ratio into ``folder``. Concurrent
+    requests (the page asks for every keyframe at once) wait on a file lock, so it is made once."""
+    import fcntl
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_name(folder.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if folder.exists():
+            return
+        snapshot = plan_snapshot(job)
+        image_ids = images_for_snapshot(services._image_ids(job.brief), snapshot)
+        with tempfile.TemporaryDirectory(prefix="kolony-sb-") as tmp:
+            brief: Brief = services.brief_for_engine(organization=job.organization, data=job.brief, workdir=Path(tmp),
+                                                     image_asset_ids=image_ids)
+            plan = plan_from_snapshot(snapshot, seed=brief.seed, planner=job.planner, image_asset_ids=image_ids)
+            result = run_pipeline(brief, out_dir=Path(tmp) / "out", formats=[ratio], storyboard_only=True, plan=plan)
+            staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+            for i, png in enumerate(result.storyboard[ratio], start=1):
+                shutil.copyfile(png, staging / f"{i:02d}.png")
+            staging.rename(folder)
+        for old in folder.parent.parent.glob("v*"):  # keyframes of earlier plan versions
+            if old.is_dir() and old.name != folder.parent.name:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 @org_required("view")

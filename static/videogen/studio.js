@@ -11,15 +11,19 @@
 
   // ---- Brief: photo uploads with previews -------------------------------------------------
   function initPhotos() {
-    const zone = document.querySelector("[data-dropzone]");
-    if (!zone) return;
+    document.querySelectorAll("[data-dropzone]:not([data-ready])").forEach(initZone);
+  }
+
+  function initZone(zone) {
+    zone.dataset.ready = "1";
     const fileInput = zone.querySelector("[data-file-input]");
     const hidden = document.querySelector("input[name=images]");
     const thumbs = document.querySelector("[data-selected-thumbs]");
-    const errorBox = document.querySelector("[data-upload-error]");
+    const errorBox = zone.parentElement.querySelector("[data-upload-error]");
+    const kind = zone.dataset.kind || "image";
 
-    const ids = () => (hidden.value ? hidden.value.split(",").filter(Boolean) : []);
-    const setIds = (list) => { hidden.value = list.join(","); };
+    const ids = () => (hidden && hidden.value ? hidden.value.split(",").filter(Boolean) : []);
+    const setIds = (list) => { if (hidden) hidden.value = list.join(","); };
 
     function addThumb(id, url, name) {
       if (ids().includes(String(id))) return;
@@ -34,7 +38,7 @@
       thumbs.appendChild(fig);
     }
 
-    thumbs.addEventListener("click", (e) => {
+    if (thumbs) thumbs.addEventListener("click", (e) => {
       const btn = e.target.closest(".thumb-remove");
       if (!btn) return;
       const fig = btn.closest("figure");
@@ -51,12 +55,13 @@
       for (const file of files) {
         const body = new FormData();
         body.append("file", file);
-        body.append("kind", "image");
+        body.append("kind", kind);
         zone.classList.add("busy");
         try {
           const res = await fetch(zone.dataset.uploadUrl, { method: "POST", body, headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" });
           const data = await res.json().catch(() => ({ detail: "Upload failed (" + res.status + ")." }));
           if (!res.ok) { errorBox.textContent = data.detail || "Upload failed."; continue; }
+          if (zone.hasAttribute("data-reload-on-upload")) { errorBox.textContent = "Uploaded " + data.name + "; finding its shots…"; setTimeout(() => window.location.reload(), 2500); continue; }
           addThumb(data.id, data.url, data.name);
         } catch (err) {
           errorBox.textContent = "Upload failed: " + err.message;
@@ -168,4 +173,5 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => { initPhotos(); initProgress(); initPlayers(); });
+  document.addEventListener("htmx:afterSwap", initPhotos);
 })();

@@ -79,6 +79,15 @@ def _process_env(settings) -> dict:
     return env
 
 
+def _stop(proc, log) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 @pytest.fixture
 def asgi_server(transactional_db, settings, tmp_path):
     """Daphne serving ``kolony.asgi:application`` on a free port, against the test database.
@@ -97,12 +106,7 @@ def asgi_server(transactional_db, settings, tmp_path):
                 raise RuntimeError((tmp_path / "daphne.log").read_text())
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    _stop(proc, log)
 
 
 @pytest.fixture
@@ -112,9 +116,4 @@ def rq_worker(transactional_db, settings, redis_conn, tmp_path):
     proc = subprocess.Popen([sys.executable, "manage.py", "rqworker", "render", "default", "--with-scheduler"],
                             cwd=ROOT, env=_process_env(settings), stdout=log, stderr=subprocess.STDOUT)
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    _stop(proc, log)

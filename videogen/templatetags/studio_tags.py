@@ -16,3 +16,9 @@ def get_item(mapping, key):
 def ratio_slug(ratio: str) -> str:
     """"9:16" → "9x16" (for URLs and file names)."""
     return str(ratio).replace(":", "x")
+
+
+@register.filter
+def label(value: str) -> str:
+    """"end_card" → "End card"."""
+    return str(value).replace("_", " ").capitalize()

@@ -1,4 +1,3 @@
-from datetime import timedelta
 from unittest import mock
 
 import pytest
