@@ -74,6 +74,7 @@ def plan_from_snapshot(snapshot: list[dict], *, seed: int, planner: str, image_a
     """The engine plan for a snapshot. ``image_asset_ids`` lists the assets handed to the engine as
     ``brief.images`` (in that order). Raises pydantic ValidationError when the plan is invalid."""
     scenes = []
+    clip_count = 0
     for s in snapshot:
         asset_id = s.get("image_asset_id")
         index = image_asset_ids.index(asset_id) if asset_id in image_asset_ids else None
@@ -81,10 +82,13 @@ def plan_from_snapshot(snapshot: list[dict], *, seed: int, planner: str, image_a
         source = s.get("visual_source", "product_image")
         if source == "product_image" and index is None:
             source = "solid_brand"
+        clip_index = None
+        if source == "uploaded_clip" and layout.get("clip"):
+            clip_index, clip_count = clip_count, clip_count + 1
         scenes.append(PlanScene(
             id=s["scene_key"], role=s["role"], duration=s["duration"], voiceover=s.get("voiceover", ""),
             on_screen_text=s.get("on_screen_text", ""), subtext=s.get("subtext", ""),
-            visual={"source": source, "image_index": index},
+            visual={"source": source, "image_index": index, "clip_index": clip_index},
             **{k: layout[k] for k in ("motion", "text_animation", "transition") if k in layout},
         ))
     return ScenePlan(seed=seed, planner=planner or "rules", scenes=scenes)
@@ -98,3 +102,10 @@ def images_for_snapshot(brief_image_ids: list[int], snapshot: list[dict]) -> lis
         if s.get("image_asset_id") and s["image_asset_id"] not in ids:
             ids.append(s["image_asset_id"])
     return ids
+
+
+def clip_sources(snapshot: list[dict]) -> list[dict]:
+    """The clips the plan's scenes use, in scene order — ``plan_from_snapshot`` numbers
+    ``clip_index`` the same way. Each: {"asset_id", "start" (seconds), "cleanup": [...]}."""
+    return [dict(s["layout"]["clip"]) for s in snapshot
+            if s.get("visual_source") == "uploaded_clip" and (s.get("layout") or {}).get("clip")]

@@ -17,7 +17,7 @@ from videogen.render.formats import get_format
 
 from .footage import extract_frame
 from .models import AssetKind, JobStatus, Render, VideoJob
-from .plan_store import images_for_snapshot, plan_from_snapshot, plan_snapshot
+from .plan_store import clip_sources, images_for_snapshot, plan_from_snapshot, plan_snapshot
 from .progress import ProgressReporter, publish_state
 from .services import _image_ids, brief_for_engine, work_dir
 from .uploads import asset_create_from_file
@@ -55,7 +55,8 @@ def video_job_render(job_id: int) -> Render | None:
     try:
         snapshot = plan_snapshot(job)
         image_ids = images_for_snapshot(_image_ids(job.brief), snapshot)
-        brief = brief_for_engine(organization=job.organization, data=job.brief, workdir=work, image_asset_ids=image_ids)
+        brief = brief_for_engine(organization=job.organization, data=job.brief, workdir=work, image_asset_ids=image_ids,
+                                 clips=clip_sources(snapshot))
         plan = plan_from_snapshot(snapshot, seed=brief.seed, planner=job.planner, image_asset_ids=image_ids)
         result = run_pipeline(brief, out_dir=work / "out", formats=list(brief.aspect_ratios), progress=reporter,
                               should_cancel=reporter.should_cancel, cache_dir=scene_cache_dir(), plan=plan)

@@ -51,9 +51,11 @@ def _image_ids(data: dict) -> list:
     return images if isinstance(images, list) else [images]
 
 
-def brief_for_engine(*, organization, data: dict, workdir: Path, image_asset_ids: list[int] | None = None) -> Brief:
+def brief_for_engine(*, organization, data: dict, workdir: Path, image_asset_ids: list[int] | None = None,
+                     clips: list[dict] | None = None) -> Brief:
     """Validates a Studio brief (images and logo as asset ids of ``organization``) and returns the
-    engine's :class:`Brief` with local file paths. ``image_asset_ids`` overrides the images.
+    engine's :class:`Brief` with local file paths. ``image_asset_ids`` overrides the images;
+    ``clips`` ({"asset_id", "start", "cleanup"}, see ``plan_store.clip_sources``) become ``brief.clips``.
 
     Raises ValidationError with errors keyed by field (``images[0]``, ``duration``, …)."""
     if not isinstance(data, dict):
@@ -79,6 +81,14 @@ def brief_for_engine(*, organization, data: dict, workdir: Path, image_asset_ids
             brand["logo"] = None
         else:
             brand["logo"] = str(asset_local_path(logo, workdir))
+    data["clips"] = []
+    for i, clip in enumerate(clips or []):
+        asset = org_queryset(Asset, organization).filter(pk=clip.get("asset_id"), kind=AssetKind.VIDEO).first()
+        if asset is None:
+            problems.append(f"clips[{i}]: the clip (asset {clip.get('asset_id')}) no longer exists in this organization")
+            continue
+        data["clips"].append({"path": str(asset_local_path(asset, workdir)), "start": clip.get("start", 0),
+                              "cleanup": clip.get("cleanup", [])})
     try:
         brief = brief_from_dict(data, workdir)
     except BriefError as exc:

@@ -21,7 +21,7 @@ from videogen.render.formats import FORMATS, RATIOS
 from . import selectors, services
 from .forms import BriefForm, PLACEMENTS
 from .models import Asset, AssetKind, VideoJob
-from .plan_store import images_for_snapshot, plan_from_snapshot, plan_snapshot
+from .plan_store import clip_sources, images_for_snapshot, plan_from_snapshot, plan_snapshot
 
 
 def _org(request):
@@ -281,7 +281,7 @@ def _make_storyboard(job: VideoJob, ratio: str, folder: Path) -> None:
         image_ids = images_for_snapshot(services._image_ids(job.brief), snapshot)
         with tempfile.TemporaryDirectory(prefix="kolony-sb-") as tmp:
             brief: Brief = services.brief_for_engine(organization=job.organization, data=job.brief, workdir=Path(tmp),
-                                                     image_asset_ids=image_ids)
+                                                     image_asset_ids=image_ids, clips=clip_sources(snapshot))
             plan = plan_from_snapshot(snapshot, seed=brief.seed, planner=job.planner, image_asset_ids=image_ids)
             result = run_pipeline(brief, out_dir=Path(tmp) / "out", formats=[ratio], storyboard_only=True, plan=plan)
             staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))

@@ -1,5 +1,6 @@
 """Real renders on the render queue: versions, the scene cache, cancel, and a worker killed mid-render."""
 
+import io
 import json
 import os
 import signal
@@ -183,3 +184,34 @@ def test_worker_killed_mid_render_is_retried_and_finishes(job, alice, redis_conn
     done = VideoJob.objects.get(pk=job.pk)
     assert done.status == JobStatus.COMPLETED, (done.error_message, out.decode()[-2000:])
     assert done.renders.count() == 1 and done.progress == 100
+
+
+@pytest.mark.django_db
+def test_a_shot_of_uploaded_footage_becomes_a_scene(job, alice, alice_org, upload_asset, tmp_path, client_for):
+    from PIL import Image
+
+    from videogen.footage import extract_frame
+    from videogen.render.ffmpeg import ffmpeg_exe
+
+    clip_path = tmp_path / "clip.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=640x360:r=30:d=1.5",
+                    "-f", "lavfi", "-i", "color=c=blue:s=640x360:r=30:d=3", "-filter_complex", "[0][1]concat=n=2:v=1",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(clip_path)], check=True)
+    clip = upload_asset(alice_org, alice, name="clip.mp4", data=clip_path.read_bytes())
+    first = Scene.objects.get(job=job, number=1)
+    client = client_for(alice)
+    response = client.post(f"/studio/jobs/{job.pk}/scenes/{first.scene_key}/clip/", {"shot": f"{clip.pk}:1.6", "cleanup": ["fps"]})
+    assert response.status_code == 302
+    first = Scene.objects.get(job=job, number=1)  # edits store the plan anew
+    assert first.visual_source == "uploaded_clip" and first.entity_layout["clip"] == {"asset_id": clip.pk, "start": 1.6, "cleanup": ["fps"]}
+
+    keyframe = client.get(f"/studio/jobs/{job.pk}/keyframes/9x16/1.png")
+    image = Image.open(io.BytesIO(b"".join(keyframe.streaming_content))).convert("RGB")
+    r, g, b = image.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    assert b > r + 40, f"the keyframe shows the blue shot, got {(r, g, b)}"
+
+    render = video_job_render(job.pk)
+    assert render is not None, VideoJob.objects.get(pk=job.pk).error_message
+    frame = extract_frame(Path(Asset.objects.get(pk=render.outputs["9:16"]).file.path), first.duration_seconds / 2, tmp_path / "f.png")
+    r, g, b = Image.open(frame).convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    assert b > r + 40, f"scene 1 of the video shows the blue shot, got {(r, g, b)}"
