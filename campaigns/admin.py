@@ -1,6 +1,34 @@
 from django.contrib import admin
 
+from .cache import data_changed
 from .models import Ad, AdSet, Campaign, InsightDaily, PlatformConnection
+
+
+def _organization_of(obj):
+    """The organization owning ``obj``, following the model's ``organization_lookup`` path."""
+    for name in getattr(type(obj), "organization_lookup", "organization").split("__"):
+        obj = getattr(obj, name)
+    return obj
+
+
+class RetiresCachedPages(admin.ModelAdmin):
+    """Edits made here bypass the services, so they bump the organization's data version
+    themselves (cached campaign pages and numbers must not outlive an edit, see campaigns.cache)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        data_changed(_organization_of(obj), insights=True)
+
+    def delete_model(self, request, obj):
+        organization = _organization_of(obj)
+        super().delete_model(request, obj)
+        data_changed(organization, insights=True)
+
+    def delete_queryset(self, request, queryset):
+        organizations = {_organization_of(obj) for obj in queryset}
+        super().delete_queryset(request, queryset)
+        for organization in organizations:
+            data_changed(organization, insights=True)
 
 
 class AdSetInline(admin.TabularInline):
@@ -18,7 +46,7 @@ class AdInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(RetiresCachedPages):
     list_display = ["name", "organization", "objective", "status", "budget_level", "budget_minor", "currency", "starts_at", "created_at"]
     list_filter = ["status", "objective", "budget_level", "budget_type", "currency"]
     search_fields = ["name", "organization__name"]
@@ -30,7 +58,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdSet)
-class AdSetAdmin(admin.ModelAdmin):
+class AdSetAdmin(RetiresCachedPages):
     list_display = ["name", "campaign", "status", "budget_minor", "currency", "optimization_goal", "bid_strategy", "created_at"]
     list_filter = ["status", "optimization_goal", "billing_event", "bid_strategy"]
     search_fields = ["name", "campaign__name", "campaign__organization__name"]
@@ -41,7 +69,7 @@ class AdSetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ad)
-class AdAdmin(admin.ModelAdmin):
+class AdAdmin(RetiresCachedPages):
     list_display = ["name", "ad_set", "status", "call_to_action", "creative", "created_at"]
     list_filter = ["status", "call_to_action"]
     search_fields = ["name", "headline", "ad_set__name", "ad_set__campaign__name"]
@@ -51,7 +79,7 @@ class AdAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlatformConnection)
-class PlatformConnectionAdmin(admin.ModelAdmin):
+class PlatformConnectionAdmin(RetiresCachedPages):
     """The token never shows here: it is stored encrypted and only services read it."""
 
     list_display = ["organization", "platform", "ad_account_id", "token_expires_at", "updated_at"]
@@ -63,7 +91,7 @@ class PlatformConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(InsightDaily)
-class InsightDailyAdmin(admin.ModelAdmin):
+class InsightDailyAdmin(RetiresCachedPages):
     list_display = ["date", "ad", "platform", "impressions", "clicks", "spend_minor", "conversions", "conversion_value_minor"]
     list_filter = ["platform", "date"]
     search_fields = ["ad__name", "campaign__name"]

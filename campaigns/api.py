@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from django.http import HttpResponse
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -16,7 +17,8 @@ from rest_framework.views import APIView
 
 from kolony.tenancy import HasOrgCapability, OrgScopedViewSetMixin, api_membership
 
-from . import selectors, services
+from . import pagecache, selectors, services
+from .cache import versioned_get, versioned_set
 from .choices import Objective, Platform, Status
 from .models import Ad, AdSet, Campaign, InsightDaily
 from .selectors import DateRange
@@ -91,6 +93,25 @@ class CampaignViewSet(_Writable):
     serializer_class = CampaignSerializer
     queryset = Campaign.objects.all()
     archive = staticmethod(lambda obj, actor: services.campaign_archive(campaign=obj, actor=actor))
+
+    def list(self, request, *args, **kwargs):
+        """The page of campaigns, from the page cache when it holds it (JSON only; keyed by the
+        organization's data version, host and normalized query string, see
+        :mod:`campaigns.pagecache`)."""
+        organization = self.organization
+        if not (pagecache.usable(request, messages=False) and getattr(request.accepted_renderer, "format", "") == "json"):
+            return super().list(request, *args, **kwargs)
+        key = pagecache.entry_key("api:list", organization, request.scheme, request.get_host(), pagecache.query_key(request))
+        version, found = versioned_get(organization, [key])
+        if key in found:
+            content_type, body = found[key]
+            return HttpResponse(body, content_type=content_type, headers={pagecache.HEADER: "hit"})
+        response = super().list(request, *args, **kwargs)
+        response[pagecache.HEADER] = "miss"
+        if response.status_code == 200:
+            response.add_post_render_callback(
+                lambda r: versioned_set(key, version, (r["Content-Type"], r.content), pagecache.PAGE_TIMEOUT))
+        return response
 
     def get_queryset(self):
         if self.action == "list":

@@ -1,22 +1,51 @@
 """The campaigns section of the dashboard (``kolony.core.dashboard`` includes it): KPI tiles for a
 period (last 7/30/90 days or custom) with the change against the previous period of the same
-length, a spend/ROAS line chart, per-campaign bars and the best and worst ads by ROAS."""
+length, a spend/ROAS line chart, per-campaign bars and the best and worst ads by ROAS.
+
+The section's HTML is cached per organization data version, period parameters and day
+(:mod:`campaigns.pagecache`); it holds nothing specific to the viewer."""
 
 from __future__ import annotations
 
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
 from kolony.tenancy import current_membership, org_queryset
 
-from . import selectors
+from . import pagecache, selectors
+from .cache import versioned_get, versioned_set
 from .choices import currency_exponent
 from .forms import DateRangeForm
 from .models import Campaign
 
 
+RANGE_PARAMS = ("range", "from", "to")
+
+
 def section(request) -> dict | None:
+    """``{"template", "html"}``: the rendered section, from the page cache when it holds it."""
     membership = current_membership(request)
     if membership is None:
         return None
     organization = membership.organization
+    if not pagecache.usable(request):
+        return {"template": "campaigns/_dashboard_section_html.html", "html": _render(request, organization)}
+    key = pagecache.entry_key("dashboard", organization, timezone.localdate(), pagecache.query_key(request, RANGE_PARAMS))
+    version, found = versioned_get(organization, [key])
+    html = found.get(key)
+    request.kolony_cache = "hit" if html is not None else "miss"
+    if html is None:
+        html = _render(request, organization)
+        versioned_set(key, version, str(html), pagecache.PAGE_TIMEOUT)
+    return {"template": "campaigns/_dashboard_section_html.html", "html": mark_safe(html)}
+
+
+def _render(request, organization) -> str:
+    return render_to_string("campaigns/_dashboard_section.html", {"section": _context(request, organization)}, request)
+
+
+def _context(request, organization) -> dict:
     range_form = DateRangeForm(request.GET or None)
     date_range = range_form.date_range(30)
     data = selectors.dashboard_data(organization=organization, date_range=date_range)
@@ -34,7 +63,6 @@ def section(request) -> dict | None:
         },
     }
     return {
-        "template": "campaigns/_dashboard_section.html",
         "data": data,
         "chart": chart,
         "currency": currency,

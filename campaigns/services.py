@@ -2,7 +2,9 @@
 
 Every function is keyword-only and atomic: on bad input it raises
 ``django.core.exceptions.ValidationError`` with a dict ``{field: [message, ...]}`` (``__all__``
-for the object as a whole) and nothing is saved. Each write of a user leaves an AuditEvent.
+for the object as a whole) and nothing is saved. Each write of a user leaves an AuditEvent, and
+every write calls :func:`campaigns.cache.data_changed`, which retires the organization's cached
+pages (and, for insights, its dashboard numbers) so the change shows on the next request.
 
 Rules come from the database constraints on the models (checked before saving, so every field's
 problem is reported at once) and from the platforms:
@@ -26,6 +28,7 @@ from django.db.models import Model
 
 from kolony.accounts.services import audit_log
 
+from .cache import data_changed
 from .choices import (
     OPTIMIZATION_GOALS_BY_OBJECTIVE,
     PLACEMENT_PLATFORM,
@@ -190,6 +193,7 @@ def campaign_create(
     _campaign_rules(campaign, errors)
     _validate(campaign, errors, exclude={"organization", "created_by"})
     _save(campaign)
+    data_changed(organization)
     _audit(organization, actor, "campaign.created", campaign, objective=campaign.objective, platforms=campaign.platforms)
     return campaign
 
@@ -240,6 +244,7 @@ def campaign_update(*, campaign: Campaign, actor, **changes) -> Campaign:
     changed = {f: str(getattr(campaign, f)) for f in CAMPAIGN_FIELDS if getattr(campaign, f) != before[f]}
     if campaign.status != before["status"] and campaign.status == Status.ARCHIVED:
         _archive_children(campaign)
+    data_changed(campaign.organization)
     _audit(campaign.organization, actor, "campaign.updated", campaign, changed=changed)
     return campaign
 
@@ -268,6 +273,7 @@ def campaign_set_status(*, campaign: Campaign, actor, status: str) -> Campaign:
     _save(campaign, update_fields=["status", "updated_at"])
     if status == Status.ARCHIVED:
         _archive_children(campaign)
+    data_changed(campaign.organization)
     _audit(campaign.organization, actor, f"campaign.{'archived' if status == Status.ARCHIVED else 'status_changed'}",
            campaign, before=before, after=status)
     return campaign
@@ -344,6 +350,7 @@ def campaign_duplicate(*, campaign: Campaign, actor, name: str | None = None) ->
             ad.status = Status.DRAFT
             ad.external = {}
             ad.save()
+    data_changed(org)
     _audit(org, actor, "campaign.duplicated", copy, source_id=campaign.pk)
     return copy
 
@@ -424,6 +431,7 @@ def ad_set_create(
     _ad_set_rules(ad_set, campaign, errors)
     _validate(ad_set, errors, exclude={"campaign"})
     _save(ad_set)
+    data_changed(campaign.organization)
     _audit(campaign.organization, actor, "ad_set.created", ad_set, campaign_id=campaign.pk)
     return ad_set
 
@@ -450,6 +458,7 @@ def ad_set_update(*, ad_set: AdSet, actor, **changes) -> AdSet:
     _save(ad_set)
     if ad_set.status == Status.ARCHIVED and before_status != Status.ARCHIVED:
         ad_set.ads.update(status=Status.ARCHIVED)
+    data_changed(campaign.organization)
     _audit(campaign.organization, actor, "ad_set.updated", ad_set, fields=sorted(set(changes) & set(AD_SET_FIELDS)))
     return ad_set
 
@@ -531,6 +540,7 @@ def ad_create(
     _ad_rules(ad, errors, creative)
     _validate(ad, errors, exclude={"ad_set", "creative"})
     _save_with_file(ad, creative)
+    data_changed(ad_set.campaign.organization)
     _audit(ad_set.campaign.organization, actor, "ad.created", ad, ad_set_id=ad_set.pk)
     return ad
 
@@ -556,6 +566,7 @@ def ad_update(*, ad: Ad, actor, **changes) -> Ad:
     _ad_rules(ad, errors, new_file)
     _validate(ad, errors, exclude={"ad_set", "creative"})
     _save_with_file(ad, new_file)
+    data_changed(ad.ad_set.campaign.organization)
     _audit(ad.ad_set.campaign.organization, actor, "ad.updated", ad,
            fields=sorted((set(changes) & set(AD_FIELDS)) | ({"creative"} if new_file is not None else set())))
     return ad
@@ -592,6 +603,7 @@ def platform_connection_save(
     connection.connected_by = actor if getattr(actor, "pk", None) else None
     _validate(connection, exclude={"organization", "connected_by", "token_encrypted"})
     _save(connection)
+    data_changed(organization)
     _audit(organization, actor, "platform.connected", connection, platform=platform)
     return connection
 
@@ -633,7 +645,7 @@ def insights_upsert(*, ad: Ad, rows: Iterable[dict]) -> int:
     Raises ValidationError ``{"rows": ["row 3: …"]}`` for an unknown key, a platform the campaign
     does not run on, or a negative / inconsistent metric; nothing is written then.
     """
-    ad = Ad.objects.select_related("ad_set__campaign").get(pk=ad.pk)
+    ad = Ad.objects.select_related("ad_set__campaign__organization").get(pk=ad.pk)
     campaign = ad.ad_set.campaign
     objects, problems = [], []
     allowed = {"platform", "date", *InsightDaily.METRICS}
@@ -664,4 +676,5 @@ def insights_upsert(*, ad: Ad, rows: Iterable[dict]) -> int:
         objects, batch_size=2000, update_conflicts=True, unique_fields=["ad", "platform", "date"],
         update_fields=[*InsightDaily.METRICS, "updated_at"],
     )
+    data_changed(campaign.organization, insights=True)
     return len(objects)

@@ -13,13 +13,17 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can
 
-from . import selectors, services
+from . import pagecache, selectors, services
+from .cache import versioned_get, versioned_set
 from .choices import META_OBJECTIVE, Status, currency_exponent
 from .forms import AdForm, AdSetForm, CampaignFilterForm, CampaignForm, DateRangeForm, apply_service_errors
 from .models import Ad, AdSet, Campaign
@@ -46,11 +50,9 @@ def _safe_next(request, default: str) -> str:
 # --- list -----------------------------------------------------------------------------------
 
 
-@org_required("view")
-def campaign_list(request):
-    """Campaigns with their last-30-days KPIs. A constant number of queries whatever the page size:
-    count, page, KPIs of the page's campaigns (plus the session/membership look-ups)."""
-    org = _org(request)
+def _list_context(request, org, can_edit: bool) -> dict:
+    """What the list's content (filters, table, pagination) shows. Three queries: count, page,
+    KPIs of the page's campaigns."""
     filters_form = CampaignFilterForm(request.GET or None)
     filters = filters_form.selector_filters() if request.GET else CampaignFilterForm().selector_filters()
     per_page = (filters_form.cleaned_data.get("per_page") if request.GET and filters_form.is_valid() else None) or 25
@@ -60,12 +62,42 @@ def campaign_list(request):
     kpi_range = DateRange.last(LIST_KPI_DAYS)
     kpis = selectors.campaign_kpis(campaign_ids=[c.pk for c in campaigns], date_range=kpi_range) if campaigns else {}
     rows = [{"campaign": c, "kpis": kpis.get(c.pk)} for c in campaigns]
-    context = {
-        "filters_form": filters_form, "page": page, "rows": rows, "kpi_range": kpi_range, "can_edit": _can_edit(request),
+    return {
+        "filters_form": filters_form, "page": page, "rows": rows, "kpi_range": kpi_range, "can_edit": can_edit,
         "query": request.GET.urlencode(),
     }
-    template = "campaigns/_table.html" if request.htmx and request.htmx.target == "campaign-table" else "campaigns/list.html"
-    return render(request, template, context)
+
+
+@org_required("view")
+def campaign_list(request):
+    """Campaigns with their last-30-days KPIs. A constant number of queries whatever the page size:
+    count, page, KPIs of the page's campaigns (plus the session/membership look-ups).
+
+    The content (filters, table, pagination; or the table alone for htmx) is cached per
+    organization data version, role group, day and query string (:mod:`campaigns.pagecache`); the
+    page shell around it is rendered for each request."""
+    membership = current_membership(request)
+    org = membership.organization
+    can_edit = role_can(membership.role, "edit")
+    table_only = bool(request.htmx) and request.htmx.target == "campaign-table"
+    template = "campaigns/_table.html" if table_only else "campaigns/_list_content.html"
+    headers = {}
+    if pagecache.usable(request):
+        key = pagecache.entry_key("list:table" if table_only else "list:content", org, can_edit,
+                                  timezone.localdate(), pagecache.query_key(request))
+        version, found = versioned_get(org, [key])
+        content = found.get(key)
+        headers[pagecache.HEADER] = "hit" if content is not None else "miss"
+        if content is None:
+            context = {**_list_context(request, org, can_edit), "csrf_token": pagecache.CSRF_PLACEHOLDER}
+            content = render_to_string(template, context, request)
+            versioned_set(key, version, content, pagecache.PAGE_TIMEOUT)
+    else:
+        content = render_to_string(template, {**_list_context(request, org, can_edit), "csrf_token": pagecache.CSRF_PLACEHOLDER},
+                                   request)
+    if not table_only:
+        content = render_to_string("campaigns/list.html", {"content": mark_safe(content)}, request)
+    return HttpResponse(pagecache.with_csrf(content, request), headers=headers)
 
 
 @require_POST

@@ -18,4 +18,7 @@ def dashboard(request):
     """The landing page. Apps that land later (campaigns) extend it through ``dashboard_sections``."""
     from .dashboard import dashboard_context
 
-    return render(request, "core/dashboard.html", dashboard_context(request))
+    response = render(request, "core/dashboard.html", dashboard_context(request))
+    if getattr(request, "kolony_cache", None):  # a section answered from the page cache (hit/miss)
+        response["X-Kolony-Cache"] = request.kolony_cache
+    return response

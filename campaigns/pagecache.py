@@ -1,0 +1,89 @@
+"""Whole-response caching for the campaign list page, ``GET /api/v1/campaigns/`` and the dashboard's
+campaigns section.
+
+A cached body is stored with its organization's data version (:mod:`campaigns.cache`) and served
+only while that version is current, so any write of campaign data retires it at once. Its key is
+
+    (kind, organization, render version, role group, day, normalized query string, ...)
+
+- *kind*: which page or fragment (``list:content``, ``list:table``, ``api:list``, ``dashboard``);
+- *render version*: a hash of the code and templates that produce the body, so a deploy never
+  serves bodies rendered by the previous release;
+- *role group*: what the viewer's role changes in the body (e.g. editors get the bulk actions);
+- *day*: today's date, for pages whose numbers cover "the last N days";
+- *normalized query string*: the GET parameters sorted (``?b=2&a=1`` and ``?a=1&b=2`` share).
+
+Per-request bits never enter a cached body: the CSRF token is rendered as
+:data:`CSRF_PLACEHOLDER` and swapped for the request's own token when served, and the page shell
+(navigation, user menu, organization switcher, messages) is rendered for each request around the
+cached content. A request with pending messages bypasses the cache.
+
+Responses carry ``X-Kolony-Cache: hit`` or ``miss`` (absent when the cache was not used).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.middleware.csrf import get_token
+from django.utils.safestring import mark_safe
+
+from .cache import shared
+
+#: Stands for the CSRF token in cached bodies. A ``<`` can only come from a template, never from
+#: escaped data (a campaign named like this renders as ``&lt;kolony-csrf-token/&gt;``).
+CSRF_PLACEHOLDER = mark_safe("<kolony-csrf-token/>")
+PAGE_TIMEOUT = 300  # seconds a cached body may live (versions make it correct; this bounds memory)
+HEADER = "X-Kolony-Cache"
+
+
+def usable(request, *, messages: bool = True) -> bool:
+    """Whether ``request`` may be answered from (and stored in) the page cache: a GET, a cache
+    shared by every process and, for pages (``messages``), no messages waiting to be shown."""
+    if request.method != "GET" or not shared():
+        return False
+    if not messages:
+        return True
+    storage = getattr(request, "_messages", None)
+    return storage is None or len(storage) == 0
+
+
+def query_key(request, only: tuple[str, ...] | None = None) -> str:
+    """The GET parameters (those in ``only`` when given), sorted by name then value, url-encoded."""
+    items = sorted((k, v) for k, values in request.GET.lists() if only is None or k in only for v in values)
+    return urlencode(items)
+
+
+@lru_cache(maxsize=1)
+def render_version() -> str:
+    """Hash (12 hex digits) of the campaigns code and the templates its pages render."""
+    base = Path(settings.BASE_DIR)
+    files = sorted(Path(__file__).resolve().parent.rglob("*.py"))
+    files += sorted((base / "templates" / "campaigns").glob("*.html"))
+    files += [base / "templates" / "base.html", base / "templates" / "core" / "dashboard.html"]
+    digest = hashlib.sha1()
+    for path in files:
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            continue
+    return digest.hexdigest()[:12]
+
+
+def entry_key(kind: str, organization, *parts) -> str:
+    """Cache key of one cached body of ``organization``; ``parts`` are whatever the body depends
+    on besides the organization's data (role group, day, query string...)."""
+    raw = "\x1f".join(str(p) for p in parts)
+    return f"page:{kind}:{organization.pk}:{render_version()}:{hashlib.sha1(raw.encode()).hexdigest()[:24]}"
+
+
+def with_csrf(html: str, request) -> str:
+    """``html`` with :data:`CSRF_PLACEHOLDER` replaced by the request's CSRF token (which, as
+    when a template renders ``{% csrf_token %}``, also makes the response set the CSRF cookie)."""
+    if CSRF_PLACEHOLDER not in html:
+        return html
+    return html.replace(CSRF_PLACEHOLDER, get_token(request))
