@@ -199,7 +199,13 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 SPECTACULAR_SETTINGS.update(
-    {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR"}
+    {"SWAGGER_UI_DIST": "SIDECAR", "SWAGGER_UI_FAVICON_HREF": "SIDECAR", "REDOC_DIST": "SIDECAR",
+     # One schema name per choice set (drf-spectacular warns when names collide).
+     "ENUM_NAME_OVERRIDES": {
+         "PlatformEnum": "campaigns.choices.Platform",
+         "DeliveryStatusEnum": "campaigns.choices.Status",
+         "VideoJobStatusEnum": "videogen.models.JobStatus",
+     }}
 )
 
 # Largest upload accepted by the Video Studio (photos, logos, clips), in megabytes.
