@@ -40,7 +40,7 @@ from videogen.render.layers import (
     Canvas, grade, logo_layer, prepare_logo, render_plate, render_text_layer, scrim_layer, uses_full_bleed,
 )
 from videogen.render.music import make_music
-from videogen.render.quality import QualityReport, analyze, summarize
+from videogen.render.quality import QualityReport, VideoTap, analyze, summarize
 from videogen.render.storyboard import render_storyboard
 from videogen.render.styles import make_look
 from videogen.render.tts import get_backend
@@ -57,7 +57,7 @@ STORYBOARD_ONLY_WEIGHTS = {"plan": 30, "scenes": 70}
 CPU_COST_PER_SECOND = 0.00002
 LLM_COST_PER_1K_TOKENS = 0.0005
 
-__all__ = ["run_pipeline", "PipelineResult", "RenderCancelled", "ENGINE_VERSION", "PHASE_WEIGHTS"]
+__all__ = ["run_pipeline", "warm_up", "PipelineResult", "RenderCancelled", "ENGINE_VERSION", "PHASE_WEIGHTS"]
 
 
 @dataclass
@@ -130,6 +130,21 @@ def _fonts_dir(work: Path) -> Path:
     return d
 
 
+def warm_up() -> None:
+    """Pay the engine's one-off start-up costs now (FFmpeg/ffprobe lookup, font files, the TTS
+    voice list), e.g. in a worker's parent process before it forks job processes, so the first
+    storyboard a user asks for is not slowed by them. Safe to call more than once; never raises
+    for a missing tool (the job itself reports that)."""
+    from videogen.render.ffmpeg import ffmpeg_exe, ffprobe_exe
+    from videogen.render.tts import TTSUnavailable, list_voices
+
+    for step in (ffmpeg_exe, ffprobe_exe, check_fonts, list_voices):
+        try:
+            step()
+        except (FileNotFoundError, TTSUnavailable, OSError):
+            pass
+
+
 def _check_cancel(should_cancel):
     if should_cancel is not None and should_cancel():
         raise RenderCancelled("render cancelled")
@@ -160,8 +175,16 @@ def run_pipeline(
         should_cancel: polled between stages and about 10×/s during FFmpeg; returning True
             stops the job with :class:`RenderCancelled` and leaves nothing in ``out_dir``.
         cache_dir: content-addressed cache for scene layers (key: scene spec + image bytes +
-            ratio + style + brand + engine version) and TTS phrases; after editing one scene
-            only that scene's layers are rebuilt. Hits/misses go to the trace.
+            ratio + style + brand + engine version, and for a clip scene the clip's SHA-256,
+            start and clean-up) and TTS phrases; after editing one scene only that scene's
+            layers are rebuilt. Hits/misses go to the trace.
+
+    Clip scenes: a scene with ``Visual(source="uploaded_clip", clip_index=i)`` shows
+    ``brief.clips[i]`` from its ``start`` (see :mod:`videogen.render.clips`); its storyboard
+    keyframe is the clip frame at ``start + 0.5 s``. The trace's ``scenes`` stage lists each
+    clip used (``clips``: scene, clip_index, file, sha256, start, cleanup, clip_seconds, size,
+    used_seconds, held_last_frame_seconds); a missing, out-of-range or unreadable clip falls
+    back to the product image (or brand background) with the reason in ``fallbacks``.
         plan: an externally edited :class:`ScenePlan` (e.g. from the Studio) used instead of
             planning; its durations set the ad's length.
         planner_backend: "rules" or "llm"; default from settings (see ``plan_scenes``).
@@ -184,7 +207,8 @@ def run_pipeline(
     brief_json = json.dumps(brief.to_dict(), sort_keys=True)
     trace = Trace(engine_version=ENGINE_VERSION, brief_sha256=_sha(brief_json), seed=brief.seed, formats=ratios,
                   storyboard_only=storyboard_only, style=brief.style,
-                  encoder={"video": f"libx264 preset={X264_PRESET} crf={X264_CRF}", "audio": "aac LC 192k 48 kHz"})
+                  encoder={"video": f"libx264 preset={X264_PRESET} crf={X264_CRF}",
+                           "audio": "aac LC 192k 48 kHz, encoded once per job and copied into each format"})
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.render-", dir=out_dir.parent))
     stage_dir = work / "out"
@@ -368,6 +392,8 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
             soundtrack = work / "soundtrack.wav"
             loud = audio_mod.mix_soundtrack(vt.samples, music, plan.total_duration, soundtrack, work, should_cancel=should_cancel)
             st["loudnorm"] = {k: loud.get(k) for k in ("input_i", "output_i", "output_tp", "normalization_type")}
+            # the soundtrack is the same for every format: AAC-encode it once, copy it into each MP4
+            soundtrack_aac = audio_mod.encode_aac(soundtrack, work / "soundtrack.m4a", should_cancel=should_cancel)
         prog.update("voice", 1)
 
         # ------------------------------------------------------------ compose: captions + graphs
@@ -380,6 +406,7 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
         prog.update("compose", 1)
 
         # ------------------------------------------------------------ encode: one FFmpeg run per format
+        taps: dict[str, VideoTap] = {}
         with trace.stage("encode", backend="ffmpeg-libx264") as st:
             st["formats"] = {}
             for fi, spec in enumerate(specs):
@@ -387,11 +414,13 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
                 out = stage_dir / f"{spec.stem}.mp4"
                 t0 = time.monotonic()
                 lg = logos.get(spec.ratio)
+                # the picture checks analyse the encoded frames inside this same run (no re-decode)
+                taps[spec.ratio] = VideoTap(work / f"qa_{spec.stem}_samples.gray", work / f"qa_{spec.stem}_lumas.gray")
                 render_format(
                     plan, spec, layers[spec.ratio], logo_png=lg[0] if lg else None, logo_xy=lg[1] if lg else (0, 0),
-                    ass_path=ass_paths[spec.ratio], fonts_dir=fonts_dir, audio_wav=soundtrack, out_path=out,
-                    on_progress=lambda f, fi=fi: prog.update("encode", (fi + f) / len(specs)),
-                    should_cancel=should_cancel,
+                    ass_path=ass_paths[spec.ratio], fonts_dir=fonts_dir, audio_wav=soundtrack_aac, audio_copy=True,
+                    out_path=out, on_progress=lambda f, fi=fi: prog.update("encode", (fi + f) / len(specs)),
+                    should_cancel=should_cancel, tap=taps[spec.ratio],
                 )
                 (out.with_suffix(".filtergraph.txt")).unlink(missing_ok=True)
                 secs = round(time.monotonic() - t0, 3)
@@ -403,7 +432,7 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
         with trace.stage("checks", backend="ffprobe+ffmpeg") as st:
             for fi, spec in enumerate(specs):
                 _check_cancel(should_cancel)
-                rep = analyze(outputs[spec.ratio], spec, plan.total_duration, expect_voice=bool(vt.cues))
+                rep = analyze(outputs[spec.ratio], spec, plan.total_duration, expect_voice=bool(vt.cues), tap=taps[spec.ratio])
                 reports.append(rep)
                 if rep.problems:
                     st["notes"] += [f"{spec.ratio}: {p}" for p in rep.problems]

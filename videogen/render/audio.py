@@ -13,7 +13,7 @@ import numpy as np
 from scipy.io import wavfile
 
 from videogen.render.ffmpeg import run_ffmpeg
-from videogen.render.formats import AUDIO_RATE, TARGET_LUFS, TARGET_TRUE_PEAK
+from videogen.render.formats import AUDIO_BITRATE, AUDIO_RATE, TARGET_LUFS, TARGET_TRUE_PEAK
 
 # Broadcast-style bus compression and a brick-wall limiter keep the peak-to-loudness ratio under
 # ~11 dB so the second loudnorm pass can stay linear (pure gain) and land on −14 LUFS.
@@ -75,3 +75,15 @@ def mix_soundtrack(
         should_cancel=should_cancel,
     )
     return _loudnorm_json(err)
+
+
+def encode_aac(wav_path: Path, out_path: Path, *, should_cancel: Callable[[], bool] | None = None) -> Path:
+    """Encode the finished soundtrack once per job as AAC-LC, ``AUDIO_BITRATE``, 48 kHz stereo,
+    in an M4A (MP4) file whose stream every format's MP4 copies (``-c:a copy``): the audio is the
+    same for all aspect ratios, so it is encoded once, not once per format. The M4A keeps the
+    encoder delay, so the copied stream decodes to exactly the samples an in-place encode gives.
+    Raises :class:`videogen.render.ffmpeg.FFmpegError`."""
+    run_ffmpeg(["-i", str(wav_path), "-map", "0:a", "-c:a", "aac", "-profile:a", "aac_low", "-b:a", AUDIO_BITRATE,
+                "-ar", str(AUDIO_RATE), "-ac", "2", "-map_metadata", "-1", "-f", "mp4", str(out_path)],
+               should_cancel=should_cancel)
+    return out_path

@@ -18,10 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from videogen.planner.schema import ScenePlan
 from videogen.render.ffmpeg import run_ffmpeg
 from videogen.render.formats import AUDIO_BITRATE, AUDIO_RATE, FPS, GOP_FRAMES, X264_CRF, X264_PRESET, FormatSpec
+
+if TYPE_CHECKING:
+    from videogen.render.quality import VideoTap
 
 TRANSITION_FRAMES = 14
 TRANSITION_SECONDS = TRANSITION_FRAMES / FPS  # ≈0.47 s
@@ -197,15 +201,18 @@ def build_filtergraph(
     return inputs, ";\n".join(parts), idx
 
 
-def encode_args(total_seconds: float) -> list[str]:
+def encode_args(total_seconds: float, *, audio_copy: bool = False) -> list[str]:
     """Output options for DESIGN §6: H.264 High yuv420p 30 fps CFR, AAC-LC 48 kHz stereo,
-    faststart, no edit lists, exact frame count."""
+    faststart, no edit lists, exact frame count. ``audio_copy``: the audio input is already
+    AAC-LC 48 kHz stereo (:func:`videogen.render.audio.encode_aac`) and is copied, not re-encoded."""
     frames = int(round(total_seconds * FPS))
+    audio = (["-c:a", "copy"] if audio_copy else
+             ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", AUDIO_BITRATE, "-ar", str(AUDIO_RATE), "-ac", "2"])
     return [
         "-c:v", "libx264", "-preset", X264_PRESET, "-crf", str(X264_CRF), "-profile:v", "high",
         "-pix_fmt", "yuv420p", "-r", str(FPS), "-fps_mode", "cfr", "-g", str(GOP_FRAMES),
         "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
-        "-c:a", "aac", "-profile:a", "aac_low", "-b:a", AUDIO_BITRATE, "-ar", str(AUDIO_RATE), "-ac", "2",
+        *audio,
         "-frames:v", str(frames), "-t", f"{total_seconds:.3f}",
         "-movflags", "+faststart", "-use_editlist", "0", "-map_metadata", "-1",
         "-metadata", "encoder=Kolony", "-f", "mp4",
@@ -216,17 +223,33 @@ def render_format(
     plan: ScenePlan, spec: FormatSpec, layers: list[SceneLayers], *, logo_png: Path | None, logo_xy: tuple[int, int],
     ass_path: Path | None, fonts_dir: Path | None, audio_wav: Path, out_path: Path,
     on_progress: Callable[[float], None] | None = None, should_cancel: Callable[[], bool] | None = None,
+    audio_copy: bool = False, tap: "VideoTap | None" = None,
 ) -> list[str]:
     """Render one format to ``out_path`` (one FFmpeg run, one encode). Returns the command line.
 
+    ``audio_wav``: the soundtrack; a WAV is encoded to AAC here, or with ``audio_copy`` an M4A
+    from :func:`videogen.render.audio.encode_aac` is copied. ``tap``: when given, the frames
+    sent to the encoder are also analysed in the same run (black/freeze detection, 4 fps
+    thumbnails, per-frame luma; see :func:`videogen.render.quality.tap_filters`) and
+    ``tap.log`` receives FFmpeg's log, so the checks need not decode the output again.
+
     Raises :class:`videogen.render.ffmpeg.FFmpegError` or ``RenderCancelled``.
     """
+    from videogen.render.quality import tap_filters
+
     inputs, graph, audio_idx = build_filtergraph(
         plan, spec, layers, logo_png=logo_png, logo_xy=logo_xy, ass_path=ass_path, fonts_dir=fonts_dir,
     )
     inputs += ["-i", str(audio_wav)]
+    extra_outputs: list[str] = []
+    if tap is not None:
+        graph = graph.replace("[vout]", "[vfinal]") + ";\n[vfinal]split=2[vout][qa];\n" + tap_filters("qa", "qas", "qal", spec)
+        extra_outputs = ["-map", "[qas]", "-f", "rawvideo", str(tap.samples), "-map", "[qal]", "-f", "rawvideo", str(tap.lumas)]
     script = out_path.with_suffix(".filtergraph.txt")
     script.write_text(graph, encoding="utf-8")
-    args = inputs + ["-/filter_complex", str(script), "-map", "[vout]", "-map", f"{audio_idx}:a"] + encode_args(plan.total_duration) + [str(out_path)]
-    run_ffmpeg(args, duration=plan.total_duration, on_progress=on_progress, should_cancel=should_cancel)
+    args = (inputs + ["-/filter_complex", str(script), "-map", "[vout]", "-map", f"{audio_idx}:a"]
+            + encode_args(plan.total_duration, audio_copy=audio_copy) + [str(out_path)] + extra_outputs)
+    log = run_ffmpeg(args, duration=plan.total_duration, on_progress=on_progress, should_cancel=should_cancel)
+    if tap is not None:
+        tap.log = log
     return args

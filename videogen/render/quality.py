@@ -143,32 +143,69 @@ class QualityReport:
         return asdict(self)
 
 
+@dataclass
+class VideoTap:
+    """The analysis branch of an encode run (:func:`videogen.render.compositor.render_format`):
+    ``samples``: raw grey frames, ``SAMPLE_WIDTH`` px wide, ``SAMPLE_FPS`` per second;
+    ``lumas``: raw grey 16×16 thumbnails of every frame; ``log``: FFmpeg's stderr holding the
+    ``blackdetect``/``freezedetect`` lines (filled in by the encode)."""
+
+    samples: Path
+    lumas: Path
+    log: str = ""
+
+
+def _sample_height(spec: FormatSpec) -> int:
+    return int(round(SAMPLE_WIDTH * spec.height / spec.width / 2) * 2)
+
+
+def tap_filters(src: str, samples: str, lumas: str, spec: FormatSpec) -> str:
+    """Filtergraph text that analyses the stream labelled ``src`` (e.g. ``0:v``): black and
+    frozen picture detection (logged), and two outputs, ``samples`` (grey, ``SAMPLE_WIDTH`` px,
+    ``SAMPLE_FPS``) for SSIM coherence and ``lumas`` (grey 16×16, every frame) for flicker."""
+    a, b = f"{samples}_in", f"{lumas}_in"
+    return (
+        f"[{src}]blackdetect=d=0.5:pix_th=0.08,freezedetect=n=0.0008:d=2.5,split=2[{a}][{b}];\n"
+        f"[{a}]fps={SAMPLE_FPS},scale={SAMPLE_WIDTH}:{_sample_height(spec)}:flags=area,format=gray[{samples}];\n"
+        f"[{b}]scale=16:16:flags=area,format=gray[{lumas}]"
+    )
+
+
 def _pairs(starts: list[str], ends: list[str]) -> list[tuple[float, float]]:
     return [(float(s), float(e)) for s, e in zip(starts, ends)]
 
 
-def analyze(path: Path, spec: FormatSpec, duration: float, *, expect_voice: bool = True) -> QualityReport:
-    """Run every check on ``path`` (one decode) and score it.
+def analyze(
+    path: Path, spec: FormatSpec, duration: float, *, expect_voice: bool = True, tap: VideoTap | None = None,
+) -> QualityReport:
+    """Run every check on ``path`` and score it.
+
+    Without ``tap`` the output is decoded once for every check. With ``tap`` (the analysis the
+    encode run made of the very frames it encoded) the picture checks read the tap, and only the
+    output's audio is decoded (``-vn``) for loudness, silence and clipping; the spec checks always
+    probe the output file.
 
     ``visual_quality_score`` starts at 1 and loses 0.25 per spec problem, 0.2 per black or
     frozen segment, 0.05 per flicker event, 0.15 for clipping, 0.1 for loudness off target,
     0.1 for a low-contrast picture (sampled luma σ < 12); floored at 0.
     """
     problems, probe = check_spec(path, spec, duration)
-    with tempfile.TemporaryDirectory(prefix="kolony-qc-") as tmp:
-        s_path, l_path = Path(tmp) / "s.gray", Path(tmp) / "l.gray"
-        sample_h = int(round(SAMPLE_WIDTH * spec.height / spec.width / 2) * 2)
-        graph = (
-            "[0:v]blackdetect=d=0.5:pix_th=0.08,freezedetect=n=0.0008:d=2.5,split=2[a][b];"
-            f"[a]fps={SAMPLE_FPS},scale={SAMPLE_WIDTH}:{sample_h}:flags=area,format=gray[s];"
-            "[b]scale=16:16:flags=area,format=gray[l];"
-            "[0:a]ebur128=peak=true:framelog=quiet,silencedetect=n=-45dB:d=1.5,astats=measure_perchannel=none:measure_overall=Peak_level[au]"
-        )
-        err = run_ffmpeg(["-v", "info", "-i", str(path), "-filter_complex", graph,
-                          "-map", "[s]", "-f", "rawvideo", str(s_path), "-map", "[l]", "-f", "rawvideo", str(l_path),
-                          "-map", "[au]", "-f", "null", "-"])
-        s = np.fromfile(s_path, np.uint8).reshape(-1, sample_h, SAMPLE_WIDTH)
-        lum = np.fromfile(l_path, np.uint8).reshape(-1, 256).mean(axis=1)
+    sample_h = _sample_height(spec)
+    audio_graph = ("ebur128=peak=true:framelog=quiet,silencedetect=n=-45dB:d=1.5,"
+                   "astats=measure_perchannel=none:measure_overall=Peak_level")
+    if tap is not None:
+        err = tap.log + run_ffmpeg(["-v", "info", "-vn", "-i", str(path), "-map", "0:a", "-af", audio_graph, "-f", "null", "-"])
+        s = np.fromfile(tap.samples, np.uint8).reshape(-1, sample_h, SAMPLE_WIDTH)
+        lum = np.fromfile(tap.lumas, np.uint8).reshape(-1, 256).mean(axis=1)
+    else:
+        with tempfile.TemporaryDirectory(prefix="kolony-qc-") as tmp:
+            s_path, l_path = Path(tmp) / "s.gray", Path(tmp) / "l.gray"
+            graph = tap_filters("0:v", "s", "l", spec) + f";[0:a]{audio_graph}[au]"
+            err = run_ffmpeg(["-v", "info", "-i", str(path), "-filter_complex", graph,
+                              "-map", "[s]", "-f", "rawvideo", str(s_path), "-map", "[l]", "-f", "rawvideo", str(l_path),
+                              "-map", "[au]", "-f", "null", "-"])
+            s = np.fromfile(s_path, np.uint8).reshape(-1, sample_h, SAMPLE_WIDTH)
+            lum = np.fromfile(l_path, np.uint8).reshape(-1, 256).mean(axis=1)
     black = _pairs(re.findall(r"black_start:([\d.]+)", err), re.findall(r"black_end:([\d.]+)", err))
     fstarts = re.findall(r"freeze_start: ([\d.]+)", err)
     fends = re.findall(r"freeze_end: ([\d.]+)", err) + [str(duration)] * len(fstarts)

@@ -68,6 +68,17 @@ def test_render_meets_the_output_spec(short_brief, tmp_path):
     assert pcts == sorted(pcts) and pcts[-1] == 100
     assert {ph for ph, _ in seen} == set(PHASE_WEIGHTS)
     assert len(list(res.storyboard["9:16"])) == len(res.plan.scenes)
+    # the picture checks ran on the encoder's frames inside the encode run; decoding the output
+    # file instead gives the same verdicts
+    from videogen.render.formats import FORMATS
+    from videogen.render.quality import analyze
+
+    again = analyze(res.outputs["9:16"], FORMATS["9:16"], 6.0)
+    tapped = res.quality["9:16"]
+    assert again.problems == tapped["problems"] == []
+    assert again.black_segments == [] and again.frozen_segments == [] and again.flicker_events == tapped["flicker_events"]
+    assert abs(again.frame_coherence_score - tapped["frame_coherence_score"]) < 0.03
+    assert again.integrated_lufs == tapped["integrated_lufs"]
 
 
 def test_edited_plan_rerenders_only_the_changed_scene(short_brief, tmp_path):
