@@ -17,13 +17,12 @@ from dataclasses import dataclass
 FPS = 30
 AUDIO_RATE = 48_000
 AUDIO_BITRATE = "192k"
-# x264 settings: CRF 21 is visually transparent for flat-colour ad material. Preset "superfast"
-# (CABAC and 8×8 transforms on, so still High profile; diamond motion search, one reference
-# frame, no mb-tree) takes about a quarter less CPU than "veryfast" on these renders; measured
-# on the 15 s coffee ad against a lossless render, its SSIM at CRF 21 (0.9890) is no lower than
-# veryfast's (0.9876), the files are larger instead (~2.3 vs ~1.3 Mb/s at 1080×1920). That keeps
-# a 1080×1920 render above 2× real time on two cores (see bench/render_speed.py).
-X264_PRESET = "superfast"
+# x264 settings: CRF 21 is visually transparent for flat-colour ad material. Preset "veryfast":
+# measured on the 15 s coffee ad (bench/render_speed.py, 2 cores, load ≈ 2–3) the 9:16 render
+# takes 6.5 s (2.3× real time, 1.33× a plain encode at the same settings) at ~1.3 Mb/s.
+# "superfast" is ~25 % cheaper in CPU but needs ~2.3 Mb/s for the same SSIM (0.9890 vs 0.9876
+# against a lossless render), so veryfast is kept while it stays above 2× real time.
+X264_PRESET = "veryfast"
 X264_CRF = 21
 GOP_FRAMES = 2 * FPS  # a keyframe every 2 s: fast seeking in players and review UIs
 TARGET_LUFS = -14.0  # integrated loudness, EBU R128 / ITU-R BS.1770 (DESIGN §6)
