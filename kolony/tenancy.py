@@ -92,13 +92,26 @@ def membership_for_user(user, organization_id=None):
     return qs.order_by("created_at", "id").first()
 
 
+def request_memberships(request) -> list:
+    """All of the signed-in user's memberships (organization loaded), oldest first; fetched once
+    per request in one query and shared by the tenancy check and the organization switcher."""
+    if not hasattr(request, "_kolony_memberships"):
+        from kolony.accounts.models import Membership
+
+        user = getattr(request, "user", None)
+        request._kolony_memberships = (
+            list(Membership.objects.select_related("organization").filter(user=user).order_by("created_at", "id"))
+            if user is not None and user.is_authenticated else []
+        )
+    return request._kolony_memberships
+
+
 def _resolve_request_membership(request):
     if not hasattr(request, "_kolony_membership"):
+        memberships = request_memberships(request)
         wanted = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-        membership = membership_for_user(request.user, wanted)
-        if membership is None and wanted is not None:
-            membership = membership_for_user(request.user)
-        request._kolony_membership = membership
+        membership = next((m for m in memberships if str(m.organization_id) == str(wanted)), None) if wanted else None
+        request._kolony_membership = membership or (memberships[0] if memberships else None)
     return request._kolony_membership
 
 
@@ -128,6 +141,7 @@ def switch_organization(request, organization_id) -> None:
         raise Http404("Not found.")
     request.session[SESSION_KEY] = membership.organization_id
     request._kolony_membership = membership
+    request.__dict__.pop("_kolony_memberships", None)
 
 
 def _check(request, capability: str):

@@ -20,7 +20,3 @@ def audit_event_list(*, organization, action: str = "") -> QuerySet[AuditEvent]:
     if action:
         qs = qs.filter(action__startswith=action)
     return qs
-
-
-def user_memberships(*, user) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("organization").order_by("organization__name")

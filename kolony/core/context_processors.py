@@ -1,9 +1,10 @@
 """Template context shared by every page: the navigation and the organization switcher."""
 
+from functools import cache
+
 from django.urls import NoReverseMatch, reverse
 
-from kolony.accounts.selectors import user_memberships
-from kolony.tenancy import current_membership
+from kolony.tenancy import current_membership, request_memberships
 
 # (label, url name). A section shows once its app is installed and its URL exists.
 NAVIGATION = [
@@ -16,16 +17,21 @@ NAVIGATION = [
 ]
 
 
-def _nav_items(path: str):
-    items = []
+@cache
+def _nav_urls() -> tuple[tuple[str, str], ...]:
+    """(label, url) of the sections whose URLs exist — fixed for the life of the process."""
+    out = []
     for label, name in NAVIGATION:
         try:
-            url = reverse(name)
+            out.append((label, reverse(name)))
         except NoReverseMatch:
             continue
-        active = path == url if url == "/" else path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
-    return items
+    return tuple(out)
+
+
+def _nav_items(path: str):
+    return [{"label": label, "url": url, "active": path == url if url == "/" else path.startswith(url)}
+            for label, url in _nav_urls()]
 
 
 def navigation(request):
@@ -36,5 +42,5 @@ def navigation(request):
         "nav_items": _nav_items(request.path),
         "current_membership": membership,
         "current_organization": membership.organization if membership else None,
-        "user_memberships": list(user_memberships(user=request.user)),
+        "user_memberships": sorted(request_memberships(request), key=lambda m: m.organization.name),
     }
