@@ -35,7 +35,7 @@ from videogen.render.clips import ClipError, ClipInfo, extract_keyframe, keyfram
 from videogen.render.compositor import TRANSITION_SECONDS, ClipInput, SceneLayers, render_format
 from videogen.render.ffmpeg import RenderCancelled
 from videogen.render.fonts import FontNotFoundError, check_fonts, font_path
-from videogen.render.formats import FORMATS, RATIOS, X264_CRF, X264_PRESET, FormatSpec
+from videogen.render.formats import FORMATS, RATIOS, X264_CRF, X264_PRESET
 from videogen.render.layers import (
     Canvas, grade, logo_layer, prepare_logo, render_plate, render_text_layer, scrim_layer, uses_full_bleed,
 )
