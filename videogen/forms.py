@@ -49,7 +49,9 @@ class BriefForm(forms.Form):
             initial["voice"] = voice.get("voice")
         super().__init__(*args, initial=initial, **kwargs)
         self.organization = organization
-        voices = [(v.engine_voice_id, f"{v.name} ({v.language})") for v in Voice.objects.filter(is_active=True, engine="espeak-ng")]
+        library = list(Voice.objects.filter(is_active=True, engine="espeak-ng"))
+        self.voice_samples = {v.engine_voice_id: v.pk for v in library}
+        voices = [(v.engine_voice_id, f"{v.name} ({v.language})") for v in library]
         self.fields["voice"].choices = [("", "Default (English, US)"), ("none", "No voiceover (music only)")] + voices
         from campaigns.models import Campaign
 

@@ -63,3 +63,31 @@ def voice_library_sync() -> int:
 def sync_after_migrate(sender, **kwargs) -> None:
     builtin_templates_sync()
     voice_library_sync()
+
+
+SAMPLE_SENTENCE = "Smooth cold brew for busy mornings. Order today."
+
+
+def voice_sample(voice) -> "Path":
+    """The voice's sample (WAV, 48 kHz mono 16-bit), spoken once through its TTS engine and kept in
+    ``Voice.sample_audio``. Raises TTSUnavailable when the engine cannot speak it."""
+    import io
+    import wave
+    from pathlib import Path
+
+    import numpy as np
+    from django.core.files.base import ContentFile
+
+    from videogen.render.tts import SAMPLE_RATE, get_backend
+
+    if voice.sample_audio and voice.sample_audio.storage.exists(voice.sample_audio.name):
+        return Path(voice.sample_audio.path)
+    samples = get_backend(voice.engine).synthesize(SAMPLE_SENTENCE, voice=voice.engine_voice_id, rate_wpm=165)
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    voice.sample_audio.save(f"{voice.engine}-{voice.engine_voice_id.replace('/', '_')}.wav", ContentFile(buf.getvalue()), save=True)
+    return Path(voice.sample_audio.path)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.job_new, name="new"),
     path("uploads/", views.asset_upload, name="asset_upload"),
     path("brand/", views.brand_kit, name="brand_kit"),
+    path("voices/<int:voice_id>/sample.wav", views.voice_sample, name="voice_sample"),
     path("assets/<int:asset_id>/", views.asset_download, name="asset_download"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
     path("jobs/<int:job_id>/render/", views.job_render, name="job_render"),

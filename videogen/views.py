@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -73,6 +74,7 @@ def job_new(request):
     return render(request, "videogen/job_new.html", {
         "form": form, "templates": templates, "template": template, "photos": photos, "placements": PLACEMENTS,
         "selected_images": form.selected_image_ids(),
+        "voice_samples_json": json.dumps(form.voice_samples),
     })
 
 
@@ -366,3 +368,17 @@ def brand_kit(request):
                 return redirect("videogen:brand_kit")
     return render(request, "videogen/brand_kit.html", {"form": form, "kit": kit,
                                                        "can_edit": role_can(current_membership(request).role, "edit")})
+
+
+@org_required("view")
+def voice_sample(request, voice_id: int):
+    """A short spoken sample of a library voice (WAV), made on first request."""
+    from .library import voice_sample as make_sample
+    from .models import Voice
+
+    voice = Voice.objects.filter(pk=voice_id, is_active=True).first()
+    if voice is None:
+        raise Http404("No such voice.")
+    response = FileResponse(open(make_sample(voice), "rb"), content_type="audio/wav")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

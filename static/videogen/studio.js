@@ -172,6 +172,24 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", () => { initPhotos(); initProgress(); initPlayers(); });
+  // ---- Brief: listen to the chosen voice ----------------------------------------------------
+  function initVoice() {
+    const btn = document.querySelector("[data-voice-listen]");
+    if (!btn) return;
+    const select = document.getElementById("id_voice");
+    const player = document.querySelector("[data-voice-player]");
+    const ids = JSON.parse(btn.dataset.voices || "{}");
+    const sync = () => { btn.disabled = select.value === "none"; };
+    select.addEventListener("change", sync);
+    sync();
+    btn.addEventListener("click", () => {
+      const id = ids[select.value || "en-us"];
+      if (!id) return;
+      player.src = btn.dataset.sampleUrl.replace("/0/", "/" + id + "/");
+      player.play().catch(() => {});
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { initPhotos(); initProgress(); initPlayers(); initVoice(); });
   document.addEventListener("htmx:afterSwap", initPhotos);
 })();

@@ -9,7 +9,7 @@ from videogen.models import Render
 from videogen.uploads import asset_create_from_upload
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-PUBLIC = {"api:voice-detail"}  # the voice library is shared by every organization
+PUBLIC = {"api:voice-detail", "videogen:voice_sample"}  # the voice library is shared by every organization
 OWNER_METHOD = {name: "post" for name in (
     "videogen:job_render", "videogen:job_cancel", "videogen:job_save_template", "videogen:plan_undo",
     "videogen:scene_add", "videogen:scene_edit", "videogen:scene_move", "videogen:scene_remove", "api:video-job-cancel", "api:video-job-rerender",

@@ -110,3 +110,21 @@ def test_brand_kit_page_and_wizard_defaults(alice_client, client_for, member_of,
     viewer = client_for(member_of("viewer"))
     assert viewer.get(reverse("videogen:brand_kit")).status_code == 200
     assert viewer.post(reverse("videogen:brand_kit"), {"primary_color": "#000000"}).status_code == 403
+
+
+def test_voice_sample_is_spoken_once_and_served(alice_client, charlie_client):
+    import wave
+
+    from videogen.models import Voice
+
+    voice = Voice.objects.get(engine_voice_id="en-gb")
+    response = alice_client.get(reverse("videogen:voice_sample", args=[voice.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
+    with wave.open(io.BytesIO(b"".join(response.streaming_content))) as w:
+        assert w.getframerate() == 48000 and w.getnframes() / 48000 > 1.0
+    voice.refresh_from_db()
+    assert voice.sample_audio.name.endswith(".wav")
+    assert charlie_client.get(reverse("videogen:voice_sample", args=[voice.pk])).status_code == 200  # shared library
+    assert alice_client.get(reverse("videogen:voice_sample", args=[999999])).status_code == 404
+    page = alice_client.get(reverse("videogen:new")).content.decode()
+    assert "data-voice-listen" in page and f"&quot;en-gb&quot;: {voice.pk}" in page  # JSON in an HTML attribute
