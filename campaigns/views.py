@@ -74,29 +74,39 @@ def campaign_list(request):
     count, page, KPIs of the page's campaigns (plus the session/membership look-ups).
 
     The content (filters, table, pagination; or the table alone for htmx) is cached per
-    organization data version, role group, day and query string (:mod:`campaigns.pagecache`); the
-    page shell around it is rendered for each request."""
+    organization data version, role group, day and query string, and the whole page (frame
+    included) per viewer as well (:mod:`campaigns.pagecache`), always after the membership and
+    role check of ``org_required``. A cached page costs one Redis round trip."""
     membership = current_membership(request)
     org = membership.organization
     can_edit = role_can(membership.role, "edit")
     table_only = bool(request.htmx) and request.htmx.target == "campaign-table"
     template = "campaigns/_table.html" if table_only else "campaigns/_list_content.html"
     headers = {}
-    if pagecache.usable(request):
-        key = pagecache.entry_key("list:table" if table_only else "list:content", org, can_edit,
-                                  timezone.localdate(), pagecache.query_key(request))
-        version, found = versioned_get(org, [key])
-        content = found.get(key)
-        headers[pagecache.HEADER] = "hit" if content is not None else "miss"
-        if content is None:
-            context = {**_list_context(request, org, can_edit), "csrf_token": pagecache.CSRF_PLACEHOLDER}
-            content = render_to_string(template, context, request)
-            versioned_set(key, version, content, pagecache.PAGE_TIMEOUT)
-    else:
+    if not pagecache.usable(request):
         content = render_to_string(template, {**_list_context(request, org, can_edit), "csrf_token": pagecache.CSRF_PLACEHOLDER},
                                    request)
+        if not table_only:
+            content = render_to_string("campaigns/list.html", {"content": mark_safe(content)}, request)
+        return HttpResponse(pagecache.with_csrf(content, request), headers=headers)
+    parts = (can_edit, timezone.localdate(), pagecache.query_key(request))
+    content_key = pagecache.entry_key("list:table" if table_only else "list:content", org, *parts)
+    page_key = None if table_only else pagecache.entry_key("list:page", org, *parts, pagecache.frame_key(request))
+    version, found = versioned_get(org, [content_key] if table_only else [page_key, content_key])
+    page = found.get(page_key) if page_key else None
+    if page is not None:
+        headers[pagecache.HEADER] = "hit"
+        return HttpResponse(pagecache.with_csrf(page, request), headers=headers)
+    content = found.get(content_key)
+    headers[pagecache.HEADER] = "hit" if content is not None else "miss"
+    if content is None:
+        context = {**_list_context(request, org, can_edit), "csrf_token": pagecache.CSRF_PLACEHOLDER}
+        content = render_to_string(template, context, request)
+        versioned_set(content_key, version, content, pagecache.PAGE_TIMEOUT)
     if not table_only:
-        content = render_to_string("campaigns/list.html", {"content": mark_safe(content)}, request)
+        content = render_to_string("campaigns/list.html", {"content": mark_safe(content), "csrf_token": pagecache.CSRF_PLACEHOLDER},
+                                   request)
+        versioned_set(page_key, version, content, pagecache.PAGE_TIMEOUT)
     return HttpResponse(pagecache.with_csrf(content, request), headers=headers)
 
 

@@ -101,3 +101,37 @@ def test_dashboard_cache_sees_new_data(alice_org, data, redis_conn):
     second = selectors.dashboard_data(organization=alice_org, date_range=MARCH)
     assert second["totals"]["spend_minor"] == first["totals"]["spend_minor"] + 100
     assert any(b"campaigns:dashboard" in k for k in redis_conn.keys("*"))  # shared by every web process
+
+
+def test_dashboard_numbers_equal_kpis_for_exactly(alice_org, alice, data):
+    """The dashboard's consolidated scans give exactly what kpis_for gives for each part (ties in
+    spend and ROAS broken by id, ads without spend left out of the ROAS ranks, empty days zero)."""
+    campaign, ad_set, ad1, ad2 = data
+    more = []
+    for i in range(7):
+        c = services.campaign_create(organization=alice_org, actor=alice, name=f"C{i}", objective="sales", platforms=["meta"])
+        s = services.ad_set_create(campaign=c, actor=alice, name="S", budget_minor=1000)
+        for j in range(2):
+            ad = services.ad_create(ad_set=s, actor=alice, name=f"A{i}{j}")
+            more.append(ad)
+            services.insights_upsert(ad=ad, rows=[
+                {"platform": "meta", "date": D1 - dt.timedelta(days=k), "impressions": 1000 + 7 * i + k, "clicks": 3 * i + j,
+                 "spend_minor": (i % 3) * 100 + j * 50, "conversions": i % 2, "conversion_value_minor": (i % 4) * 150}
+                for k in range(4)
+            ])
+    for date_range in (MARCH, DateRange(D2, D3), DateRange(D1 - dt.timedelta(days=2), D3)):
+        got = selectors._dashboard_numbers(alice_org, date_range)
+        assert got["totals"] == selectors.kpis_for(organization=alice_org, date_range=date_range)
+        assert got["previous"] == selectors.kpis_for(organization=alice_org, date_range=date_range.previous())
+        assert got["series"] == selectors.kpis_for(organization=alice_org, date_range=date_range, group_by="day")
+        expected = selectors.kpis_for(organization=alice_org, date_range=date_range, group_by="campaign",
+                                      order_by="-spend_minor", limit=10)
+        assert [{**r, "name": None} for r in expected] == got["campaigns"]
+        ads = [r for r in selectors.kpis_for(organization=alice_org, date_range=date_range, group_by="ad") if r["spend_minor"] > 0]
+        best = sorted(ads, key=lambda r: (-r["roas"], r["id"]))[:5]
+        worst = sorted(ads, key=lambda r: (r["roas"], r["id"]))[:5]
+        strip = lambda rows: [{**r, "name": None, "campaign_name": None} for r in rows]  # noqa: E731
+        assert got["top_ads"] == strip(best) and got["bottom_ads"] == strip(worst)
+        full = selectors.dashboard_data(organization=alice_org, date_range=date_range, use_cache=False)
+        assert [r["name"] for r in full["campaigns"]] == [r["name"] for r in expected]
+        assert [(r["name"], r["campaign_name"]) for r in full["top_ads"]] == [(r["name"], r["campaign_name"]) for r in best]
