@@ -337,7 +337,7 @@ def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = Tru
     "campaigns": [top 10 by spend], "top_ads": [5 best ROAS], "bottom_ads": [5 worst ROAS],
     "currencies": [codes]}``.
 
-    The numbers (three aggregate queries over the insights, ~0.6 s for a million rows) are cached for
+    The numbers (two aggregate queries over the insights, ~0.6 s for a million rows) are cached for
     :data:`DASHBOARD_CACHE_SECONDS` in the cache all web processes share (:mod:`campaigns.cache`)
     with the organization's *insights* version, which every insights write bumps, so a sync shows
     at once; one process computes them while the others wait for its result rather than
@@ -368,10 +368,10 @@ def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = Tru
 
 
 def _dashboard_numbers(organization, date_range: DateRange) -> dict:
-    """The numbers of :func:`dashboard_data` in three scans of the organization's insights (each
-    ~3× cheaper than the five they replace): per day over the previous and the current period
-    (the series, and the two periods' totals summed from it), per campaign (top 10 by spend) and
-    per ad (best and worst 5 by ROAS from one aggregation). Aggregates group by ids only: names
+    """The numbers of :func:`dashboard_data` in two scans of the organization's insights (instead
+    of five): per day over the previous and the current period (the series, and the two periods'
+    totals summed from it), and per ad over the current one (the ads' ROAS ranks and, summed per
+    campaign, the top 10 campaigns by spend; :func:`_rankings`). Aggregates group by ids only: names
     are read afresh by :func:`dashboard_data`. Same values as :func:`kpis_for` (sums are exact
     integers; KPIs are the same IEEE divisions of the same sums)."""
     qs = org_queryset(InsightDaily, organization)
@@ -386,13 +386,7 @@ def _dashboard_numbers(organization, date_range: DateRange) -> dict:
     by_date = {r["date"]: r for r in days}
     series = [by_date.get(d) or {"date": d, **empty_kpis()} for d in date_range.dates()]
     in_range = qs.filter(date__gte=date_range.start, date__lte=date_range.end).order_by()
-    campaigns = []
-    for row in (in_range.values(group_id=F("campaign_id")).annotate(**_kpi_annotations())
-                .order_by(F("m_spend_minor").desc(nulls_last=True), "group_id")[:10]):
-        item = _unpack(row)
-        item["id"], item["name"] = item.pop("group_id"), None
-        campaigns.append(item)
-    top_ads, bottom_ads = _ads_by_roas(in_range, limit=5)
+    campaigns, top_ads, bottom_ads = _rankings(in_range, campaigns=10, ads=5)
     return {
         "range": date_range,
         "totals": totals,
@@ -420,26 +414,55 @@ def _kpi_annotations_filtered(condition: Q) -> dict:
     }
 
 
-def _ads_by_roas(insights: QuerySet, *, limit: int) -> tuple[list[dict], list[dict]]:
-    """The ``limit`` best and worst ads by ROAS among the ads with spend in ``insights`` (ads
-    without spend have no ROAS), ties by id: one aggregation per ad, ranked both ways (SQL)."""
+def _kpi_sql(column) -> dict[str, str]:
+    """The KPIs of :data:`KPIS` in SQL over summed metric columns (``column(metric)`` names one),
+    the very expressions :func:`_ratio` builds: double-precision division, NULL when the
+    denominator is 0."""
+
+    def ratio(num, den, scale=""):
+        return f"(CAST({column(num)} AS double precision){scale} / NULLIF(CAST({column(den)} AS double precision), 0))"
+
+    return {
+        "ctr": ratio("clicks", "impressions"),
+        "cpc_minor": ratio("spend_minor", "clicks"),
+        "cpm_minor": ratio("spend_minor", "impressions", " * 1000.0"),
+        "cpa_minor": ratio("spend_minor", "conversions"),
+        "roas": ratio("conversion_value_minor", "spend_minor"),
+        "thruplay_rate": ratio("thruplays", "impressions"),
+    }
+
+
+def _rankings(insights: QuerySet, *, campaigns: int, ads: int) -> tuple[list[dict], list[dict], list[dict]]:
+    """``(top campaigns by spend, best ads by ROAS, worst ads by ROAS)`` of ``insights``, the
+    first ``campaigns`` / ``ads`` of each, ties by id, from one aggregation per ad (campaign sums
+    are sums of its ads' sums; only ads with spend have a ROAS rank). One SQL statement; rows
+    carry ids only (``name`` / ``campaign_name`` None)."""
     from django.db import connections
 
-    per_ad = insights.values(group_id=F("ad_id")).annotate(**_kpi_annotations()).filter(m_spend_minor__gt=0).order_by()
+    per_ad = insights.values(group_id=F("ad_id"), ad_campaign=F("campaign_id")).annotate(**_kpi_annotations()).order_by()
     sql, params = per_ad.query.sql_with_params()
-    ranked = (
-        f"WITH per_ad AS MATERIALIZED ({sql}) "
-        f"(SELECT 0 AS kolony_rank_side, * FROM per_ad ORDER BY k_roas DESC NULLS LAST, group_id LIMIT {int(limit)}) "
-        f"UNION ALL (SELECT 1 AS kolony_rank_side, * FROM per_ad ORDER BY k_roas ASC NULLS LAST, group_id LIMIT {int(limit)})"
+    metrics = ", ".join(f"m_{m}" for m in METRICS)
+    kpis = ", ".join(f"k_{k}" for k in KPIS)
+    campaign_sums = ", ".join(f"SUM(m_{m}) AS m_{m}" for m in METRICS)
+    campaign_kpis = ", ".join(f"{expr} AS k_{k}" for k, expr in _kpi_sql(lambda m: f"SUM(m_{m})").items())
+    cols = f"group_id, {metrics}, {kpis}"
+    statement = (
+        f"WITH per_ad AS MATERIALIZED ({sql}), "
+        f"per_campaign AS (SELECT ad_campaign AS group_id, {campaign_sums}, {campaign_kpis} FROM per_ad GROUP BY ad_campaign) "
+        f"(SELECT 0 AS kolony_part, {cols} FROM per_campaign ORDER BY m_spend_minor DESC NULLS LAST, group_id LIMIT {int(campaigns)}) "
+        f"UNION ALL (SELECT 1, {cols} FROM per_ad WHERE m_spend_minor > 0 ORDER BY k_roas DESC NULLS LAST, group_id LIMIT {int(ads)}) "
+        f"UNION ALL (SELECT 2, {cols} FROM per_ad WHERE m_spend_minor > 0 ORDER BY k_roas ASC NULLS LAST, group_id LIMIT {int(ads)})"
     )
-    out = ([], [])
+    out = ([], [], [])
     with connections[per_ad.db].cursor() as cursor:
-        cursor.execute(ranked, params)
+        cursor.execute(statement, params)
         columns = [c.name for c in cursor.description]
         for values in cursor.fetchall():
             row = dict(zip(columns, values))
-            side = row.pop("kolony_rank_side")
+            part = row.pop("kolony_part")
             item = _unpack(row)
-            item["id"], item["name"], item["campaign_name"] = item.pop("group_id"), None, None
-            out[side].append(item)
+            item["id"], item["name"] = item.pop("group_id"), None
+            if part:
+                item["campaign_name"] = None
+            out[part].append(item)
     return out
