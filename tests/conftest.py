@@ -14,6 +14,9 @@ from rest_framework.test import APIClient
 
 from kolony.accounts.models import Membership, Organization, Role, User
 
+# Fixtures shared by several test folders (a campaign tree, MP4 uploads, ...).
+pytest_plugins = ["tests.fixtures.campaigns"]
+
 PASSWORD = "correct-horse-battery-9"
 
 
