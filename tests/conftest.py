@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from kolony.accounts.models import Membership, Organization, Role, User
 
 # Fixtures shared by several test folders (a campaign tree, MP4 uploads, ...).
-pytest_plugins = ["tests.fixtures.campaigns"]
+pytest_plugins = ["tests.fixtures.campaigns", "tests.fixtures.videogen"]
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -132,3 +132,21 @@ def client_for(db):
 def api_for(db):
     """``api_for(user)`` → a DRF APIClient authenticated with ``user``'s token."""
     return api_client_for
+
+
+@pytest.fixture
+def user_as(alice, member_of):
+    """``user_as(role)`` → alice for "owner", else a new member of alice's organization with ``role``."""
+    return lambda role: alice if role == Role.OWNER else member_of(role)
+
+
+@pytest.fixture
+def client_as(user_as):
+    """``client_as(role)`` → a signed-in Client for a user with ``role`` in alice's organization."""
+    return lambda role: login_client(user_as(role))
+
+
+@pytest.fixture
+def api_as(user_as):
+    """``api_as(role)`` → a token-authenticated APIClient for a user with ``role`` in alice's organization."""
+    return lambda role: api_client_for(user_as(role))

@@ -4,6 +4,7 @@ engines installed on this server (run after every ``migrate``)."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from django.db import transaction
 
@@ -68,12 +69,11 @@ def sync_after_migrate(sender, **kwargs) -> None:
 SAMPLE_SENTENCE = "Smooth cold brew for busy mornings. Order today."
 
 
-def voice_sample(voice) -> "Path":
+def voice_sample(voice) -> Path:
     """The voice's sample (WAV, 48 kHz mono 16-bit), spoken once through its TTS engine and kept in
     ``Voice.sample_audio``. Raises TTSUnavailable when the engine cannot speak it."""
     import io
     import wave
-    from pathlib import Path
 
     import numpy as np
     from django.core.files.base import ContentFile

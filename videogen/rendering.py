@@ -19,7 +19,7 @@ from .footage import extract_frame
 from .models import AssetKind, JobStatus, Render, VideoJob
 from .plan_store import clip_sources, images_for_snapshot, plan_from_snapshot, plan_snapshot
 from .progress import ProgressReporter, publish_state
-from .services import _image_ids, brief_for_engine, work_dir
+from .services import brief_image_ids, brief_for_engine, work_dir
 from .uploads import asset_create_from_file
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def video_job_render(job_id: int) -> Render | None:
     reporter = ProgressReporter(job)
     try:
         snapshot = plan_snapshot(job)
-        image_ids = images_for_snapshot(_image_ids(job.brief), snapshot)
+        image_ids = images_for_snapshot(brief_image_ids(job.brief), snapshot)
         brief = brief_for_engine(organization=job.organization, data=job.brief, workdir=work, image_asset_ids=image_ids,
                                  clips=clip_sources(snapshot))
         plan = plan_from_snapshot(snapshot, seed=brief.seed, planner=job.planner, image_asset_ids=image_ids)

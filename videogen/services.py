@@ -46,7 +46,8 @@ def _problems_to_errors(problems: list[str]) -> dict[str, list[str]]:
     return errors
 
 
-def _image_ids(data: dict) -> list:
+def brief_image_ids(data: dict) -> list:
+    """The photo asset ids a Studio brief names (its ``images``), as a list."""
     images = data.get("images") or []
     return images if isinstance(images, list) else [images]
 
@@ -61,7 +62,7 @@ def brief_for_engine(*, organization, data: dict, workdir: Path, image_asset_ids
     if not isinstance(data, dict):
         raise ValidationError({"brief": ["Expected a JSON object."]})
     data = copy.deepcopy(data)
-    ids = image_asset_ids if image_asset_ids is not None else _image_ids(data)
+    ids = image_asset_ids if image_asset_ids is not None else brief_image_ids(data)
     problems, paths = [], []
     assets = {a.pk: a for a in org_queryset(Asset, organization).filter(pk__in=[i for i in ids if isinstance(i, int)])}
     for i, asset_id in enumerate(ids):
@@ -128,7 +129,7 @@ def video_job_create(*, organization, user, brief_data: dict, template: Workflow
     data = template_apply(template=template, data=dict(brief_data or {}))
     with tempfile.TemporaryDirectory(prefix="kolony-brief-") as tmp:
         brief = brief_for_engine(organization=organization, data=data, workdir=Path(tmp))
-        image_ids = list(_image_ids(data))
+        image_ids = list(brief_image_ids(data))
         recipe = (template.scene_recipe if template else None) or []
         if recipe and all("scene_key" in s for s in recipe):
             snapshot = _snapshot_from_recipe(recipe, image_ids)
@@ -160,7 +161,7 @@ def _snapshot_from_recipe(recipe: list[dict], image_ids: list[int]) -> list[dict
 
 
 def _validate_snapshot(job: VideoJob, snapshot: list[dict]) -> None:
-    ids = images_for_snapshot(_image_ids(job.brief), snapshot)
+    ids = images_for_snapshot(brief_image_ids(job.brief), snapshot)
     try:
         plan_from_snapshot(snapshot, seed=int(job.brief.get("seed") or 0), planner=job.planner, image_asset_ids=ids)
     except PydanticValidationError as exc:

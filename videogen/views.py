@@ -280,7 +280,7 @@ def _make_storyboard(job: VideoJob, ratio: str, folder: Path) -> None:
         if folder.exists():
             return
         snapshot = plan_snapshot(job)
-        image_ids = images_for_snapshot(services._image_ids(job.brief), snapshot)
+        image_ids = images_for_snapshot(services.brief_image_ids(job.brief), snapshot)
         with tempfile.TemporaryDirectory(prefix="kolony-sb-") as tmp:
             brief: Brief = services.brief_for_engine(organization=job.organization, data=job.brief, workdir=Path(tmp),
                                                      image_asset_ids=image_ids, clips=clip_sources(snapshot))

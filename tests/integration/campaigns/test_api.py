@@ -6,8 +6,6 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from campaigns import services
 from campaigns.models import Ad, AdSet, Campaign
@@ -15,17 +13,6 @@ from campaigns.models import Ad, AdSet, Campaign
 pytestmark = pytest.mark.django_db
 ROLES = ["owner", "admin", "editor", "reviewer", "viewer"]
 EDITORS = {"owner", "admin", "editor"}
-
-
-@pytest.fixture
-def api_as(alice, member_of):
-    def make(role):
-        user = alice if role == "owner" else member_of(role)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-        return client
-
-    return make
 
 
 def read_urls(campaign, ad_set, ad, insight_id):
@@ -64,7 +51,7 @@ def test_routes_by_role(role, api_as, objs):
     for method, url, data, ok in writes:
         response = getattr(api, method)(url, data, format="json")
         assert response.status_code == (ok if can else 403), (url, response.json())
-    assert api.post(f"/api/v1/insights/", {}, format="json").status_code == (405 if can else 403)
+    assert api.post("/api/v1/insights/", {}, format="json").status_code == (405 if can else 403)
     if not can:
         assert Campaign.objects.get(pk=campaign.pk).name == "Cold brew" and Campaign.objects.count() == 1
 

@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from campaigns import services
@@ -15,16 +14,6 @@ from campaigns.models import Ad, AdSet, Campaign
 pytestmark = pytest.mark.django_db
 ROLES = ["owner", "admin", "editor", "reviewer", "viewer"]
 EDITORS = {"owner", "admin", "editor"}
-
-
-@pytest.fixture
-def client_as(alice, member_of):
-    def make(role):
-        client = Client()
-        client.force_login(alice if role == "owner" else member_of(role))
-        return client
-
-    return make
 
 
 def view_urls(campaign, ad_set, ad):

@@ -9,9 +9,9 @@ from videogen.models import Render, Scene, VideoJob
 pytestmark = pytest.mark.django_db
 
 
-def test_studio_pages_for_each_role(job, client_for, member_of, alice):
+def test_studio_pages_for_each_role(job, client_as):
     for role, can_edit in (("owner", True), ("admin", True), ("editor", True), ("reviewer", False), ("viewer", False)):
-        client = client_for(alice if role == "owner" else member_of(role))
+        client = client_as(role)
         studio = client.get(reverse("videogen:studio"))
         assert studio.status_code == 200 and "Aurora Cold Brew" in studio.content.decode()
         assert client.get(reverse("videogen:new")).status_code == (200 if can_edit else 403)

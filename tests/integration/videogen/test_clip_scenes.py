@@ -10,7 +10,7 @@ import pytest
 from videogen.brief import brief_from_dict
 from videogen.pipeline import run_pipeline
 from videogen.planner import plan_scenes
-from videogen.render.ffmpeg import ffmpeg_exe, ffprobe
+from videogen.render.ffmpeg import ffmpeg_exe
 
 pytestmark = pytest.mark.slow
 
@@ -45,18 +45,6 @@ def is_green(rgb):
     return g > 140 and r < 90 and b < 120
 
 
-def assert_spec(path, size, seconds):
-    probe = ffprobe(path)
-    v = next(s for s in probe["streams"] if s["codec_type"] == "video")
-    a = next(s for s in probe["streams"] if s["codec_type"] == "audio")
-    assert (v["width"], v["height"]) == size
-    assert v["codec_name"] == "h264" and v["profile"] == "High" and v["pix_fmt"] == "yuv420p"
-    assert v["r_frame_rate"] == "30/1" and v["avg_frame_rate"] == "30/1"
-    assert int(v["nb_frames"]) == int(round(seconds * 30))
-    assert a["codec_name"] == "aac" and a["sample_rate"] == "48000" and a["channels"] == 2
-    assert abs(float(probe["format"]["duration"]) - seconds) <= 0.1
-
-
 def clip_brief(brief_data, brief_dir, clip, *, start=0.0, cleanup=(), ratios=("9:16",)):
     brief_data.update(duration=6, aspect_ratios=list(ratios),
                       clips=[{"path": str(clip), "start": start, "cleanup": list(cleanup)}])
@@ -68,12 +56,12 @@ def clip_brief(brief_data, brief_dir, clip, *, start=0.0, cleanup=(), ratios=("9
     return brief, plan
 
 
-def test_clip_scene_shows_the_clip_from_its_start(brief_data, brief_dir, tmp_path):
+def test_clip_scene_shows_the_clip_from_its_start(brief_data, brief_dir, tmp_path, assert_mp4_spec):
     clip = make_clip(tmp_path / "two_colour.mp4", [("D02090", 1), ("10C040", 3)])
     brief, plan = clip_brief(brief_data, brief_dir, clip, start=1.0, cleanup=["denoise", "color", "fps"])
     res = run_pipeline(brief, out_dir=tmp_path / "out", plan=plan)
     out = res.outputs["9:16"]
-    assert_spec(out, (1080, 1920), 6.0)
+    assert_mp4_spec(out, (1080, 1920), 6.0)
     assert not res.quality["9:16"]["problems"], res.quality["9:16"]["problems"]
     s1, start1 = res.plan.scenes[1], res.plan.starts()[1]
     mid = frame_at(out, start1 + s1.duration / 2, 1080, 1920)
@@ -92,12 +80,12 @@ def test_clip_scene_shows_the_clip_from_its_start(brief_data, brief_dir, tmp_pat
     assert len(clips[0]["sha256"]) == 64 and not res.trace["fallbacks"]
 
 
-def test_short_clip_holds_its_last_frame(brief_data, brief_dir, tmp_path):
+def test_short_clip_holds_its_last_frame(brief_data, brief_dir, tmp_path, assert_mp4_spec):
     clip = make_clip(tmp_path / "short.mp4", [("10C040", 0.4)], size="360x640")
     brief, plan = clip_brief(brief_data, brief_dir, clip, ratios=("16:9",))
     res = run_pipeline(brief, out_dir=tmp_path / "out", plan=plan)
     out = res.outputs["16:9"]
-    assert_spec(out, (1920, 1080), 6.0)
+    assert_mp4_spec(out, (1920, 1080), 6.0)
     err = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(out), "-vf", "blackdetect=d=0.04:pix_th=0.10",
                           "-an", "-f", "null", "-"], capture_output=True, text=True).stderr
     assert not re.findall(r"black_start", err), err[-500:]
