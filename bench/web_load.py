@@ -1,7 +1,7 @@
 """Load test of the campaign pages: list page, API list and dashboard under 50 concurrent clients.
 
-    .venv/bin/python bench/web_load.py [--reseed] [--duration 20] [--connections 50] [--workers 2]
-                                       [--worker-class gthread|sync] [--worker-threads 4] [--write-every 5]
+    .venv/bin/python bench/web_load.py [--reseed] [--duration 20] [--connections 50] [--server granian|gunicorn]
+                                       [--workers 2] [--worker-threads 1] [--worker-class gthread|sync] [--write-every 5]
 
 What it does:
 
@@ -9,13 +9,12 @@ What it does:
    migrates it and seeds three organizations: the big one with 10,000 campaigns, 20,000 ad sets,
    50,000 ads and 1,000,000 daily insight rows over the last 90 days, and two with a fifth of that
    (SQL ``generate_series``, ~2 min); each has an owner, an editor and a viewer;
-2. starts a real server process: gunicorn (``--workers`` × ``--worker-class``, by default 2
-   ``gthread`` workers × 4 threads) on 127.0.0.1 with ``DEBUG=false`` and collected static files.
-   Not ``sync`` workers: with nothing in front of gunicorn (no nginx buffering requests), a sync
-   worker that accepts a connection blocks on it until its request arrives, so clients that
-   connect and then pause (wrk with think time reconnects at once, then waits) hold all 4
-   workers idle: p50 150 ms at 40 req/s with every answer from the cache; gthread workers park
-   idle connections in a poller (and keep them alive) and answer in ~5 ms;
+2. starts a real server process with ``DEBUG=false`` and collected static files: by default
+   granian (``--workers`` processes × ``--worker-threads`` Python threads, WSGI), whose Rust side
+   parses HTTP and parks idle keep-alive connections, so neither a burst of clients nor clients
+   that connect and then pause hold a Python worker; ``--server gunicorn`` compares with gunicorn
+   (``--worker-class`` gthread or sync). One Python thread per process: with two, a process
+   computing a cache miss (the dashboard's numbers, ~0.5 s) slows the hits it also serves;
 3. runs ``wrk`` (closed loop, ``--connections`` connections, ``--duration`` seconds) against each
    endpoint in turn: ``/campaigns/`` (25 per page, KPIs of the page), ``/api/v1/campaigns/``
    (50 per page) and ``/dashboard/``. Every request picks one of the 9 users (session cookie or
@@ -94,7 +93,7 @@ request = function()
   return formatted[math.random(#formatted)]
 end
 response = function(status, headers, body)
-  local c = headers["X-Kolony-Cache"]
+  local c = headers["X-Kolony-Cache"] or headers["x-kolony-cache"]
   if c == "hit" then hits = hits + 1 elseif c == "miss" then misses = misses + 1 end
 end
 done = function(summary, latency, requests)
@@ -202,7 +201,7 @@ def seed(stdout=print) -> list[dict]:
     ``{"org": id, "name", "users": {role: user id}}``."""
     from django.db import connection, transaction
 
-    from campaigns.cache import data_changed
+    from kolony.datacache import data_changed
     from campaigns.models import Campaign, InsightDaily
     from kolony.accounts.models import Membership, Organization, User
 
@@ -373,9 +372,11 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=20, help="Seconds per endpoint.")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads.")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
-    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread, sync).")
-    parser.add_argument("--worker-threads", type=int, default=4, help="threads per gunicorn worker (gthread).")
+    parser.add_argument("--server", default="granian", choices=["granian", "gunicorn"])
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes.")
+    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class (gthread, sync); gunicorn only.")
+    parser.add_argument("--worker-threads", type=int, default=1,
+                        help="Python threads per worker process (granian blocking threads, gunicorn gthread threads).")
     parser.add_argument("--write-every", type=float, default=5.0,
                         help="Seconds between two writes through the services while the load runs (0: none).")
     parser.add_argument("--sync-every", type=float, default=60.0,
@@ -425,12 +426,15 @@ def main() -> int:
 
     port = free_port()
     gunicorn = Path(python).with_name("gunicorn")
-    server = subprocess.Popen(
-        [str(gunicorn), "kolony.wsgi:application", "-w", str(args.workers), "-k", args.worker_class,
-         "--threads", str(args.worker_threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "--backlog", "2048", "--timeout", "60", "--preload"],
-        cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
-    )
+    if args.server == "granian":
+        cmd = [str(Path(python).with_name("granian")), "--interface", "wsgi", "kolony.wsgi:application",
+               "--workers", str(args.workers), "--blocking-threads", str(args.worker_threads), "--host", "127.0.0.1",
+               "--port", str(port), "--backlog", "2048", "--log-level", "warning", "--no-ws"]
+    else:
+        cmd = [str(gunicorn), "kolony.wsgi:application", "-w", str(args.workers), "-k", args.worker_class,
+               "--threads", str(args.worker_threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               "--backlog", "2048", "--timeout", "60", "--preload"]
+    server = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     results = []
     writer = None
@@ -473,8 +477,9 @@ def main() -> int:
     print(f"\nload average (1/5/15 min; other processes share these CPUs): before {load_before} · after {load_after}")
     sizes = ", ".join(f"{name} {int(N_CAMPAIGNS * size):,} campaigns / {int(N_ADS * size * DAYS_PER_AD):,} insight rows"
                       for name, _, size in ORGS)
-    print(f"\nwrk: {args.connections} connections, {args.duration} s each, {args.threads} threads; gunicorn {args.workers} "
-          f"{args.worker_class} workers{f' × {args.worker_threads} threads' if args.worker_threads > 1 else ''}; {cpus} CPUs")
+    server_label = (f"granian {args.workers} WSGI workers × {args.worker_threads} Python thread(s)" if args.server == "granian" else
+                    f"gunicorn {args.workers} {args.worker_class} workers × {args.worker_threads} thread(s)")
+    print(f"\nwrk: {args.connections} connections, {args.duration} s each, {args.threads} threads; {server_label}; {cpus} CPUs")
     print(f"data: {sizes}; {len(sessions)} users; writes through the services every {args.write_every:g} s "
           f"({writer.writes if writer else 0} during the run, {writer.syncs if writer else 0} of them insights syncs)")
     for think in (0,) if args.no_think else (0, args.think_ms):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .cache import data_changed
+from kolony.datacache import data_changed
 from .models import Ad, AdSet, Campaign, InsightDaily, PlatformConnection
 
 
@@ -13,7 +13,7 @@ def _organization_of(obj):
 
 class RetiresCachedPages(admin.ModelAdmin):
     """Edits made here bypass the services, so they bump the organization's data version
-    themselves (cached campaign pages and numbers must not outlive an edit, see campaigns.cache)."""
+    themselves (cached campaign pages and numbers must not outlive an edit, see kolony.datacache)."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

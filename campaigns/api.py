@@ -17,8 +17,10 @@ from rest_framework.views import APIView
 
 from kolony.tenancy import HasOrgCapability, OrgScopedViewSetMixin, api_membership
 
-from . import pagecache, selectors, services
-from .cache import versioned_get, versioned_set
+from kolony import pagecache
+
+from . import selectors, services
+from kolony.datacache import versioned_get, versioned_set
 from .choices import Objective, Platform, Status
 from .models import Ad, AdSet, Campaign, InsightDaily
 from .selectors import DateRange
@@ -97,7 +99,7 @@ class CampaignViewSet(_Writable):
     def list(self, request, *args, **kwargs):
         """The page of campaigns, from the page cache when it holds it (JSON only; keyed by the
         organization's data version, host and normalized query string, see
-        :mod:`campaigns.pagecache`)."""
+        :mod:`kolony.pagecache`)."""
         organization = self.organization
         if not (pagecache.usable(request, messages=False) and getattr(request.accepted_renderer, "format", "") == "json"):
             return super().list(request, *args, **kwargs)

@@ -3,7 +3,7 @@ period (last 7/30/90 days or custom) with the change against the previous period
 length, a spend/ROAS line chart, per-campaign bars and the best and worst ads by ROAS.
 
 The section's HTML is cached per organization data version, period parameters and day
-(:mod:`campaigns.pagecache`); it holds nothing specific to the viewer."""
+(:mod:`kolony.pagecache`); it holds nothing specific to the viewer."""
 
 from __future__ import annotations
 
@@ -13,14 +13,19 @@ from django.utils.safestring import mark_safe
 
 from kolony.tenancy import current_membership, org_queryset
 
-from . import pagecache, selectors
-from .cache import versioned_get, versioned_set
+from kolony import pagecache
+
+from . import selectors
+from kolony.datacache import versioned_get, versioned_set
 from .choices import currency_exponent
 from .forms import DateRangeForm
 from .models import Campaign
 
 
 RANGE_PARAMS = ("range", "from", "to")
+#: The versions that retire this section's HTML: every write of campaign data (insight syncs too)
+#: bumps ``data`` (kolony.core.dashboard caches the whole page on it).
+PAGE_CACHE_SCOPES = ("data",)
 
 
 def section(request) -> dict | None:

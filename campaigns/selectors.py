@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from kolony.tenancy import org_queryset
 
-from .cache import shared as shared_cache
-from .cache import single_flight
+from kolony.datacache import shared as shared_cache
+from kolony.datacache import single_flight
 from .choices import Status
 from .models import Ad, AdSet, Campaign, InsightDaily
 
@@ -338,7 +338,7 @@ def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = Tru
     "currencies": [codes]}``.
 
     The numbers (two aggregate queries over the insights, ~0.6 s for a million rows) are cached for
-    :data:`DASHBOARD_CACHE_SECONDS` in the cache all web processes share (:mod:`campaigns.cache`)
+    :data:`DASHBOARD_CACHE_SECONDS` in the cache all web processes share (:mod:`kolony.datacache`)
     with the organization's *insights* version, which every insights write bumps, so a sync shows
     at once; one process computes them while the others wait for its result rather than
     computing them too. Names and currencies are read afresh (three small queries), so a rename

@@ -3,7 +3,7 @@
 Every function is keyword-only and atomic: on bad input it raises
 ``django.core.exceptions.ValidationError`` with a dict ``{field: [message, ...]}`` (``__all__``
 for the object as a whole) and nothing is saved. Each write of a user leaves an AuditEvent, and
-every write calls :func:`campaigns.cache.data_changed`, which retires the organization's cached
+every write calls :func:`kolony.datacache.data_changed`, which retires the organization's cached
 pages (and, for insights, its dashboard numbers) so the change shows on the next request.
 
 Rules come from the database constraints on the models (checked before saving, so every field's
@@ -28,7 +28,7 @@ from django.db.models import Model
 
 from kolony.accounts.services import audit_log
 
-from .cache import data_changed
+from kolony.datacache import data_changed
 from .choices import (
     OPTIMIZATION_GOALS_BY_OBJECTIVE,
     PLACEMENT_PLATFORM,

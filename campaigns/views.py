@@ -22,8 +22,10 @@ from django.views.decorators.http import require_POST
 
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can
 
-from . import pagecache, selectors, services
-from .cache import versioned_get, versioned_set
+from kolony import pagecache
+
+from . import selectors, services
+from kolony.datacache import versioned_get, versioned_set
 from .choices import META_OBJECTIVE, Status, currency_exponent
 from .forms import AdForm, AdSetForm, CampaignFilterForm, CampaignForm, DateRangeForm, apply_service_errors
 from .models import Ad, AdSet, Campaign
@@ -75,7 +77,7 @@ def campaign_list(request):
 
     The content (filters, table, pagination; or the table alone for htmx) is cached per
     organization data version, role group, day and query string, and the whole page (frame
-    included) per viewer as well (:mod:`campaigns.pagecache`), always after the membership and
+    included) per viewer as well (:mod:`kolony.pagecache`), always after the membership and
     role check of ``org_required``. A cached page costs one Redis round trip."""
     membership = current_membership(request)
     org = membership.organization

@@ -25,6 +25,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
 
+from kolony.accounts.identity import cached_memberships, drop_carried_memberships
+
 SESSION_KEY = "kolony_org_id"
 API_HEADER = "HTTP_X_KOLONY_ORGANIZATION"
 
@@ -83,6 +85,11 @@ def membership_for_user(user, organization_id=None):
 
     if user is None or not user.is_authenticated:
         return None
+    cached = cached_memberships(user)
+    if cached is not None:  # came with the user from the identity cache: no query
+        if organization_id in (None, ""):
+            return cached[0] if cached else None
+        return next((m for m in cached if str(m.organization_id) == str(organization_id).strip()), None)
     qs = Membership.objects.select_related("organization").filter(user=user)
     if organization_id not in (None, ""):
         try:
@@ -99,10 +106,12 @@ def request_memberships(request) -> list:
         from kolony.accounts.models import Membership
 
         user = getattr(request, "user", None)
-        request._kolony_memberships = (
-            list(Membership.objects.select_related("organization").filter(user=user).order_by("created_at", "id"))
-            if user is not None and user.is_authenticated else []
-        )
+        if user is None or not user.is_authenticated:
+            request._kolony_memberships = []
+        else:
+            cached = cached_memberships(user)
+            request._kolony_memberships = cached if cached is not None else list(
+                Membership.objects.select_related("organization").filter(user=user).order_by("created_at", "id"))
     return request._kolony_memberships
 
 
@@ -135,7 +144,9 @@ def current_membership(request):
 
 
 def switch_organization(request, organization_id) -> None:
-    """Makes ``organization_id`` the session's current organization. Raises Http404 if not a member."""
+    """Makes ``organization_id`` the session's current organization. Raises Http404 if not a member.
+    Reads the memberships from the database (the user may have joined it in this very request)."""
+    drop_carried_memberships(request.user)
     membership = membership_for_user(request.user, organization_id)
     if membership is None:
         raise Http404("Not found.")

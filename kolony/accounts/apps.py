@@ -6,3 +6,15 @@ class AccountsConfig(AppConfig):
     name = "kolony.accounts"
     label = "accounts"
     verbose_name = "Accounts and teams"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from kolony.datacache import activity_changed
+
+        from . import identity
+        from .models import AuditEvent
+
+        identity.connect_signals()
+        post_save.connect(lambda sender, instance, **kw: activity_changed(instance.organization), sender=AuditEvent,
+                          dispatch_uid="datacache:activity", weak=False)

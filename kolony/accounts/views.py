@@ -1,6 +1,7 @@
 """Sign-up, sign-in, organization switching, the team page and the audit log. Thin: the work is
 in ``services`` and ``selectors``."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -34,7 +35,7 @@ def signup(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             messages.success(request, "Welcome to Kolony! Your organization is ready.")
             if next_url.startswith("/") and not next_url.startswith("//"):
                 return redirect(next_url)

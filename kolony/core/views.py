@@ -1,5 +1,4 @@
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from kolony.tenancy import org_required
@@ -15,10 +14,8 @@ def healthz(request):
 
 @org_required("view")
 def dashboard(request):
-    """The landing page. Apps that land later (campaigns) extend it through ``dashboard_sections``."""
-    from .dashboard import dashboard_context
+    """The landing page: app sections (campaign results), then recent activity. Cached whole per
+    viewer (``kolony.core.dashboard``)."""
+    from .dashboard import dashboard_page
 
-    response = render(request, "core/dashboard.html", dashboard_context(request))
-    if getattr(request, "kolony_cache", None):  # a section answered from the page cache (hit/miss)
-        response["X-Kolony-Cache"] = request.kolony_cache
-    return response
+    return dashboard_page(request)

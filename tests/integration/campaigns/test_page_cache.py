@@ -1,4 +1,4 @@
-"""The page cache of the campaign list, the API list and the dashboard (campaigns.pagecache):
+"""The page cache of the campaign list, the API list and the dashboard (kolony.pagecache):
 an edit shows on the very next request, bodies never leak between roles, organizations or CSRF
 tokens, and a broken cache only costs speed."""
 
@@ -10,8 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns import admin as campaigns_admin
-from campaigns import cache, pagecache, services
+from campaigns import services
 from campaigns.models import Campaign
+from kolony import datacache as cache
+from kolony import pagecache
 from tests.conftest import api_client_for, login_client
 
 pytestmark = pytest.mark.django_db

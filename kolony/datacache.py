@@ -1,4 +1,5 @@
-"""The cache shared by every web process for campaign pages and report numbers.
+"""The cache shared by every web process for cached pages (campaign list, API list, dashboard) and
+report numbers, with per-organization versions that retire them.
 
 ``settings.CACHES["campaigns"]`` when configured; otherwise a Redis cache on ``settings.REDIS_URL``
 (the Redis Kolony already runs for RQ and Channels) so all workers share one copy; with no Redis
@@ -12,9 +13,10 @@ on the very next request, in every process. A bump happens at once *and* again w
 transaction commits: a reader that computed a page from the not-yet-committed state of the
 database stored it under the first bump's version, which the commit's bump retires.
 
-There are two counters per organization: ``data`` (every write; pages are keyed on it) and
+There are three counters per organization: ``data`` (every write; pages are keyed on it),
 ``insights`` (writes of insight rows only; the dashboard's expensive numbers are keyed on it, so a
-rename does not recompute a million-row aggregate). :func:`single_flight` lets one process
+rename does not recompute a million-row aggregate) and ``activity`` (every audit event; the
+dashboard page shows the latest ones, :func:`activity_changed`). :func:`single_flight` lets one process
 compute an expensive value while the others wait for it.
 
 The counter's key holds the organization's id *and* creation time, so a recreated database
@@ -83,6 +85,7 @@ def cache_set(key: str, value, timeout: int) -> None:
 
 
 SCOPES = ("data", "insights")
+ACTIVITY = "activity"  # audit events (the dashboard's "Recent activity"), bumped by activity_changed
 
 
 def _version_key(organization, scope: str = "data") -> str:
@@ -106,14 +109,7 @@ def _bump(key: str) -> None:
         log.warning("campaigns cache unavailable, data version of %s not bumped: %s", key, exc)
 
 
-def data_changed(organization, *, insights: bool = False) -> None:
-    """Retires every cached page of ``organization`` (an Organization with its ``created_at``
-    loaded) and, with ``insights``, its cached report numbers too: bumps its ``data`` version
-    (and ``insights`` version) now and again once the current transaction commits (immediately
-    when there is none). Call it from every write of campaign data, with ``insights=True`` from
-    writes of insight rows."""
-    keys = [_version_key(organization, scope) for scope in (SCOPES if insights else ("data",))]
-
+def _bump_now_and_on_commit(keys: list[str]) -> None:
     def bump():
         for key in keys:
             _bump(key)
@@ -122,24 +118,45 @@ def data_changed(organization, *, insights: bool = False) -> None:
     transaction.on_commit(bump)
 
 
+def activity_changed(organization) -> None:
+    """Retires cached pages that show ``organization``'s audit trail (the dashboard): bumps its
+    ``activity`` version now and on commit. Called for every saved ``AuditEvent``."""
+    _bump_now_and_on_commit([_version_key(organization, ACTIVITY)])
+
+
+def data_changed(organization, *, insights: bool = False) -> None:
+    """Retires every cached page of ``organization`` (an Organization with its ``created_at``
+    loaded) and, with ``insights``, its cached report numbers too: bumps its ``data`` version
+    (and ``insights`` version) now and again once the current transaction commits (immediately
+    when there is none). Call it from every write of campaign data, with ``insights=True`` from
+    writes of insight rows."""
+    _bump_now_and_on_commit([_version_key(organization, scope) for scope in (SCOPES if insights else ("data",))])
+
+
 def data_version(organization, scope: str = "data") -> int | None:
     """The current ``scope`` version of ``organization`` (created when missing); None when the
     cache is unavailable (then nothing may be cached)."""
     return versioned_get(organization, [], scope=scope)[0]
 
 
-def versioned_get(organization, keys: list[str], *, scope: str = "data") -> tuple[int | None, dict]:
-    """The organization's data version and the entries of ``keys`` stored (by
+def versioned_get(organization, keys: list[str], *, scope: str | tuple[str, ...] = "data") -> tuple:
+    """The organization's ``scope`` version and the entries of ``keys`` stored (by
     :func:`versioned_set`) at that very version, in one round trip: ``(version, {key: value})``
-    (stale or missing entries are left out). ``(None, {})`` when the cache is unavailable."""
+    (stale or missing entries are left out). ``scope`` may be a tuple of scopes; the version is
+    then the tuple of their versions. ``(None, {})`` when the cache is unavailable."""
     backend = _backend()
-    vkey = _version_key(organization, scope)
+    scopes = (scope,) if isinstance(scope, str) else tuple(scope)
+    vkeys = [_version_key(organization, name) for name in scopes]
     try:
-        found = backend.get_many([vkey, *keys])
-        version = found.get(vkey)
-        if version is None:
-            backend.add(vkey, _random_start(), VERSION_TIMEOUT)
-            version = backend.get(vkey)
+        found = backend.get_many([*vkeys, *keys])
+        versions = []
+        for vkey in vkeys:
+            current = found.get(vkey)
+            if current is None:
+                backend.add(vkey, _random_start(), VERSION_TIMEOUT)
+                current = backend.get(vkey)
+            versions.append(current)
+        version = versions[0] if isinstance(scope, str) else tuple(versions)
     except Exception as exc:  # noqa: BLE001
         log.warning("campaigns cache unavailable: %s", exc)
         return None, {}

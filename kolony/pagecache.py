@@ -1,7 +1,7 @@
-"""Whole-response caching for the campaign list page, ``GET /api/v1/campaigns/`` and the dashboard's
-campaigns section.
+"""Whole-response caching for the campaign list page, ``GET /api/v1/campaigns/`` and the dashboard
+(whole page, and its campaigns section shared by every viewer).
 
-A cached body is stored with its organization's data version (:mod:`campaigns.cache`) and served
+A cached body is stored with its organization's data version (:mod:`kolony.datacache`) and served
 only while that version is current, so any write of campaign data retires it at once. Its key is
 
     (kind, organization, render version, role group, day, normalized query string, ...)
@@ -35,7 +35,7 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from django.utils.safestring import mark_safe
 
-from .cache import shared
+from .datacache import shared
 
 #: Stands for the CSRF token in cached bodies. A ``<`` can only come from a template, never from
 #: escaped data (a campaign named like this renders as ``&lt;kolony-csrf-token/&gt;``).
@@ -63,11 +63,11 @@ def query_key(request, only: tuple[str, ...] | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def render_version() -> str:
-    """Hash (12 hex digits) of the campaigns code and the templates its pages render."""
+    """Hash (12 hex digits) of the code and templates that produce cached pages: ``kolony/``
+    (frame, dashboard, accounts), ``campaigns/`` and every template."""
     base = Path(settings.BASE_DIR)
-    files = sorted(Path(__file__).resolve().parent.rglob("*.py"))
-    files += sorted((base / "templates" / "campaigns").glob("*.html"))
-    files += [base / "templates" / "base.html", base / "templates" / "core" / "dashboard.html"]
+    files = sorted((base / "kolony").rglob("*.py")) + sorted((base / "campaigns").rglob("*.py"))
+    files += sorted((base / "templates").rglob("*.html"))
     digest = hashlib.sha1()
     for path in files:
         try:

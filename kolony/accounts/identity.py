@@ -1,0 +1,216 @@
+"""Who a request's user is — the user row and their memberships with organizations — from the
+cache every web process shares, in one Redis read instead of two SQL queries per request.
+
+Every signed-in request needs both: the user (Django's session authentication and DRF's token
+authentication load it) and the memberships (the tenancy check, the organization switcher). On a
+page answered from the page cache these two queries were half of the request's time.
+
+- :func:`user_for_id` ``(user_id) -> User | None`` serves ``CachedModelBackend.get_user`` (the
+  session path; Django then still checks the session's password-hash HMAC against the returned
+  row, so a stale or foreign row can never pass for the session's user); the returned user
+  carries its memberships (:func:`cached_memberships`).
+- :func:`user_for_token` ``(key) -> User | None`` serves ``CachedTokenAuthentication`` (the API).
+
+**Freshness.** Entries are dropped, at once and again when the writing transaction commits, by
+``post_save``/``post_delete`` of ``User``, ``Membership``, ``Organization`` and DRF's ``Token``
+(:func:`connect_signals`), so a removed member, a changed role, a deactivated user or a revoked
+token counts on the very next request in every process. Writes that skip the ORM's per-object
+signals (``QuerySet.update``, raw SQL; Kolony makes none to these tables) show within
+:data:`TIMEOUT` seconds.
+
+**Keys** carry the database's name and its ``pg_database`` oid, so a dropped and recreated
+database (a test run, a restore into a fresh database) whose user ids start over never meets the
+entries of the old one. The cache is ``CACHES["identity"]``; without it (or with Redis down) every
+call reads the database, as Django does.
+
+The cached user row includes its password hash (Django needs it to verify sessions); it lives in
+the same Redis as the sessions and job queues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+
+log = logging.getLogger(__name__)
+
+CACHE_ALIAS = "identity"
+TIMEOUT = 60  # seconds; bounds the life of an entry a signal-less write left stale
+_epochs: dict[str, str] = {}
+
+
+def _cache():
+    if CACHE_ALIAS not in settings.CACHES:
+        return None
+    return caches[CACHE_ALIAS]
+
+
+def _epoch() -> str:
+    """``<database name>.<oid>``: differs for every incarnation of the database."""
+    name = str(connection.settings_dict.get("NAME"))
+    if name not in _epochs:
+        oid = ""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+                oid = str(cursor.fetchone()[0])
+        _epochs[name] = f"{name}.{oid}"
+    return _epochs[name]
+
+
+def _user_key(user_id) -> str:
+    return f"user:{_epoch()}:{user_id}"
+
+
+def _token_key(key: str) -> str:
+    return f"token:{_epoch()}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _load(user_id):
+    from kolony.accounts.models import Membership, User
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return None
+    memberships = list(Membership.objects.select_related("organization").filter(user=user).order_by("created_at", "id"))
+    return user, memberships
+
+
+def _get(key: str):
+    cache = _cache()
+    if cache is None:
+        return None
+    try:
+        return cache.get(key)
+    except Exception as exc:  # noqa: BLE001 - a broken cache must not break sign-in
+        log.warning("identity cache unavailable: %s", exc)
+        return None
+
+
+def _set(key: str, value) -> None:
+    cache = _cache()
+    if cache is not None:
+        try:
+            cache.set(key, value, TIMEOUT)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("identity cache unavailable: %s", exc)
+
+
+def _attach(entry):
+    user, memberships = entry
+    for membership in memberships:
+        membership._state.fields_cache["user"] = user
+    user._kolony_memberships = memberships
+    return user
+
+
+def user_for_id(user_id):
+    """The user with primary key ``user_id`` (active or not) carrying its memberships, or None
+    when there is none. From the cache when there, else two queries (then cached)."""
+    try:
+        key = _user_key(int(user_id))
+    except (TypeError, ValueError):
+        return None
+    entry = _get(key)
+    if entry is None:
+        entry = _load(user_id)
+        if entry is None:
+            return None
+        _set(key, entry)
+    return _attach(entry)
+
+
+def user_for_token(key: str):
+    """The user (with memberships) owning the DRF API token ``key``, or None for an unknown key."""
+    from rest_framework.authtoken.models import Token
+
+    cache_key = _token_key(key)
+    user_id = _get(cache_key)
+    if user_id is None:
+        user_id = Token.objects.filter(key=key).values_list("user_id", flat=True).first()
+        if user_id is None:
+            return None
+        _set(cache_key, user_id)
+    return user_for_id(user_id)
+
+
+def cached_memberships(user) -> list | None:
+    """The memberships (organization loaded, oldest first) that came with ``user`` from this
+    module, or None for a user loaded some other way."""
+    return getattr(user, "_kolony_memberships", None)
+
+
+def drop_carried_memberships(user) -> None:
+    """Makes ``user`` (a User, a lazy ``request.user`` or None) forget the memberships it came
+    with, so the rest of the request reads them from the database (after it joined or left one)."""
+    target = getattr(user, "_wrapped", user)
+    if target is not None and hasattr(target, "__dict__"):
+        target.__dict__.pop("_kolony_memberships", None)
+
+
+def forget_users(user_ids) -> None:
+    """Drops the cached identities of ``user_ids`` now and again when the current transaction
+    commits (a reader that cached the old rows in between is retired too)."""
+    keys = [_user_key(pk) for pk in set(user_ids) if pk is not None]
+    if not keys or _cache() is None:
+        return
+
+    def drop():
+        try:
+            _cache().delete_many(keys)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("identity cache unavailable, %d entries not dropped: %s", len(keys), exc)
+
+    drop()
+    transaction.on_commit(drop)
+
+
+def forget_token(key: str) -> None:
+    if _cache() is None:
+        return
+    cache_key = _token_key(key)
+
+    def drop():
+        try:
+            _cache().delete(cache_key)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("identity cache unavailable, token entry not dropped: %s", exc)
+
+    drop()
+    transaction.on_commit(drop)
+
+
+def _user_changed(sender, instance, **kwargs):
+    forget_users([instance.pk])
+
+
+def _membership_changed(sender, instance, **kwargs):
+    forget_users([instance.user_id])
+    drop_carried_memberships(instance._state.fields_cache.get("user"))
+
+
+def _organization_changed(sender, instance, **kwargs):
+    from kolony.accounts.models import Membership
+
+    forget_users(Membership.objects.filter(organization_id=instance.pk).values_list("user_id", flat=True))
+
+
+def _token_changed(sender, instance, **kwargs):
+    forget_token(instance.key)
+
+
+def connect_signals() -> None:
+    """Connects the invalidation receivers (called once from ``AccountsConfig.ready``)."""
+    from rest_framework.authtoken.models import Token
+
+    from kolony.accounts.models import Membership, Organization, User
+
+    for model, receiver in ((User, _user_changed), (Membership, _membership_changed),
+                            (Organization, _organization_changed), (Token, _token_changed)):
+        for signal in (post_save, post_delete):
+            signal.connect(receiver, sender=model, dispatch_uid=f"identity:{model.__name__}:{signal is post_save}")
