@@ -3,6 +3,7 @@
 per-request queries."""
 
 from django.contrib.auth.backends import ModelBackend
+from drf_spectacular.authentication import TokenScheme
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -31,3 +32,10 @@ class CachedTokenAuthentication(TokenAuthentication):
         if not user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
         return user, self.get_model()(key=key, user=user)
+
+
+class CachedTokenScheme(TokenScheme):
+    """Documents ``CachedTokenAuthentication`` in the OpenAPI schema as DRF's ``tokenAuth``
+    (``Authorization: Token <key>``)."""
+
+    target_class = CachedTokenAuthentication

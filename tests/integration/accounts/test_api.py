@@ -29,6 +29,7 @@ def test_unauthenticated_api_is_401_with_json_error():
 def test_schema_and_docs_served_locally(alice_client):
     schema = alice_client.get("/api/v1/schema/")
     assert schema.status_code == 200 and b"openapi: 3" in schema.content and b"/api/v1/auth/token/" in schema.content
+    assert b"tokenAuth:" in schema.content and b"name: Authorization" in schema.content  # how to send the API token
     docs = alice_client.get("/api/v1/docs/")
     assert docs.status_code == 200
     html = docs.content.decode()
