@@ -8,10 +8,10 @@ from channels.middleware import BaseMiddleware
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    from kolony.accounts.identity import user_for_token
 
-    token = Token.objects.select_related("user").filter(key=key).first()
-    return token.user if token and token.user.is_active else None
+    user = user_for_token(key)  # the identity cache, as for the REST API
+    return user if user is not None and user.is_active else None
 
 
 class TokenAuthMiddleware(BaseMiddleware):
