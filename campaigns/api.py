@@ -215,10 +215,11 @@ class KpiView(APIView):
             OpenApiParameter("group_by", str, enum=list(selectors.GROUP_BY), description="Omit for totals only."),
             OpenApiParameter("campaign", int), OpenApiParameter("ad_set", int), OpenApiParameter("ad", int),
             OpenApiParameter("platform", str, enum=Platform.values),
+            OpenApiParameter("currency", str, description="Only campaigns in this ISO 4217 currency (e.g. EUR)."),
         ],
         responses=KpiResponseSerializer,
         examples=[OpenApiExample("By platform", response_only=True, value={
-            "from": "2026-03-01", "to": "2026-03-30", "group_by": "platform",
+            "from": "2026-03-01", "to": "2026-03-30", "group_by": "platform", "currency": "USD", "currencies": ["USD"],
             "totals": {"impressions": 120000, "reach": 80000, "clicks": 2400, "spend_minor": 150000, "conversions": 60,
                        "conversion_value_minor": 420000, "video_plays": 50000, "thruplays": 18000, "ctr": 0.02,
                        "cpc_minor": 62.5, "cpm_minor": 1250.0, "cpa_minor": 2500.0, "roas": 2.8, "thruplay_rate": 0.15},
@@ -239,11 +240,14 @@ class KpiView(APIView):
             raise ValidationError({"from": ["`from` must be on or before `to`."]})
         date_range = DateRange(start, end)
         organization = api_membership(request).organization
-        filters = {k: data[k] for k in ("campaign", "ad_set", "ad", "platform") if data.get(k)}
+        filters = {k: data[k] for k in ("campaign", "ad_set", "ad", "platform", "currency") if data.get(k)}
         totals = selectors.kpis_for(organization=organization, date_range=date_range, filters=filters)
         group_by = data.get("group_by")
         results = selectors.kpis_for(organization=organization, date_range=date_range, group_by=group_by, filters=filters) if group_by else []
-        return Response({"from": start, "to": end, "group_by": group_by, "totals": totals, "results": results})
+        currencies = selectors.dashboard_currencies(organization=organization)
+        currency = data.get("currency") or (currencies[0] if len(currencies) == 1 else None)
+        return Response({"from": start, "to": end, "group_by": group_by, "currency": currency, "currencies": currencies,
+                         "totals": totals, "results": results})
 
 
 assert HasOrgCapability in KpiView.permission_classes

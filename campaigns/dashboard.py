@@ -7,6 +7,8 @@ The section's HTML is cached per organization data version, period parameters an
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -22,7 +24,7 @@ from .forms import DateRangeForm
 from .models import Campaign
 
 
-RANGE_PARAMS = ("range", "from", "to")
+RANGE_PARAMS = ("range", "from", "to", "currency")  # what the section depends on besides the data
 #: The versions that retire this section's HTML: every write of campaign data (insight syncs too)
 #: bumps ``data`` (kolony.core.dashboard caches the whole page on it).
 PAGE_CACHE_SCOPES = ("data",)
@@ -53,8 +55,8 @@ def _render(request, organization) -> str:
 def _context(request, organization) -> dict:
     range_form = DateRangeForm(request.GET or None)
     date_range = range_form.date_range(30)
-    data = selectors.dashboard_data(organization=organization, date_range=date_range)
-    currency = data["currencies"][0]
+    data = selectors.dashboard_data(organization=organization, date_range=date_range, currency=request.GET.get("currency"))
+    currency = data["currency"]
     scale = 10 ** currency_exponent(currency)
     chart = {
         "currency": currency,
@@ -71,7 +73,9 @@ def _context(request, organization) -> dict:
         "data": data,
         "chart": chart,
         "currency": currency,
-        "mixed_currencies": len(data["currencies"]) > 1,
+        "other_currencies": [code for code in data["currencies"] if code != currency],
+        "currency_param": currency if len(data["currencies"]) > 1 else "",
+        "range_query": urlencode({k: v for k, v in request.GET.items() if k in ("range", "from", "to")}),
         "range_form": range_form,
         "range_key": range_form.range_key(),
         "date_range": date_range,

@@ -142,7 +142,8 @@ def kpis_for(
     without data are zeros), key ``date``; ``"campaign"`` / ``"ad_set"`` / ``"ad"`` → keys ``id``
     and ``name``; ``"platform"`` → key ``platform``. Each dict has the metrics of
     :data:`METRICS` (ints; money in minor units) and the KPIs of :data:`KPIS` (floats or None).
-    ``filters``: ``campaign`` / ``ad_set`` / ``ad`` (an id or a list of ids), ``platform``.
+    ``filters``: ``campaign`` / ``ad_set`` / ``ad`` (an id or a list of ids), ``platform``,
+    ``currency`` (only campaigns in that ISO 4217 currency: money is never converted).
     ``order_by`` a metric or KPI name (``-`` for descending), ``limit`` a row count. One SQL query.
     Raises ValueError for an unknown ``group_by`` or ``order_by``.
     """
@@ -156,6 +157,8 @@ def kpis_for(
             qs = qs.filter(**({f"{key}_id__in": value} if isinstance(value, (list, tuple, set)) else {f"{key}_id": value}))
     if filters.get("platform"):
         qs = qs.filter(platform=filters["platform"])
+    if filters.get("currency"):
+        qs = qs.filter(campaign__currency=filters["currency"])
     annotations = _kpi_annotations()
     if group_by is None:
         return _unpack(qs.aggregate(**annotations))
@@ -331,25 +334,40 @@ def change(current, previous) -> float | None:
 DASHBOARD_CACHE_SECONDS = 300
 
 
-def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = True) -> dict:
-    """Everything the KPI dashboard shows for ``date_range``:
+def dashboard_currencies(*, organization) -> list[str]:
+    """The ISO 4217 codes the organization's campaigns (archived ones too: their spend is in the
+    periods shown) are in, the most used first (ties alphabetical); ``["USD"]`` when it has none."""
+    rows = (org_queryset(Campaign, organization).order_by().values("currency")
+            .annotate(n=Count("id")).values_list("currency", "n"))
+    return [code for code, _ in sorted(rows, key=lambda r: (-r[1], r[0]))] or ["USD"]
+
+
+def dashboard_data(*, organization, date_range: DateRange, currency: str | None = None, use_cache: bool = True) -> dict:
+    """Everything the KPI dashboard shows for ``date_range``, in one currency:
     ``{"totals", "previous", "changes": {metric|kpi: ratio|None}, "series": [per day],
     "campaigns": [top 10 by spend], "top_ads": [5 best ROAS], "bottom_ads": [5 worst ROAS],
-    "currencies": [codes]}``.
+    "currency": code, "currencies": [codes, most used first]}``.
 
-    The numbers (two aggregate queries over the insights, ~0.6 s for a million rows) are cached for
+    Money is never added across currencies: when the organization's campaigns use several, the
+    numbers cover only the campaigns in ``currency`` (default: the most used one; an unknown code
+    falls back to it), and the page offers the others.
+
+    The numbers (two aggregate queries over the insights, ~0.5 s for a million rows) are cached for
     :data:`DASHBOARD_CACHE_SECONDS` in the cache all web processes share (:mod:`kolony.datacache`)
     with the organization's *insights* version, which every insights write bumps, so a sync shows
     at once; one process computes them while the others wait for its result rather than
     computing them too. Names and currencies are read afresh (three small queries), so a rename
     shows at once without recomputing the numbers.
     """
+    currencies = dashboard_currencies(organization=organization)
+    currency = currency if currency in currencies else currencies[0]
+    only = currency if len(currencies) > 1 else None  # one currency: no join needed
     if use_cache and shared_cache():
-        key = f"campaigns:dashboard:{organization.pk}:{date_range.start}:{date_range.end}"
-        data = single_flight(organization, key, lambda: _dashboard_numbers(organization, date_range),
+        key = f"campaigns:dashboard:{organization.pk}:{date_range.start}:{date_range.end}:{only or ''}"
+        data = single_flight(organization, key, lambda: _dashboard_numbers(organization, date_range, currency=only),
                              timeout=DASHBOARD_CACHE_SECONDS, scope="insights")
     else:
-        data = _dashboard_numbers(organization, date_range)
+        data = _dashboard_numbers(organization, date_range, currency=only)
     data = {**data, "campaigns": [dict(r) for r in data["campaigns"]], "top_ads": [dict(r) for r in data["top_ads"]],
             "bottom_ads": [dict(r) for r in data["bottom_ads"]]}
     campaign_names = dict(org_queryset(Campaign, organization).filter(pk__in=[r["id"] for r in data["campaigns"]])
@@ -361,20 +379,21 @@ def dashboard_data(*, organization, date_range: DateRange, use_cache: bool = Tru
                 .filter(pk__in=[r["id"] for r in ads]).values_list("pk", "name", "ad_set__campaign__name")}
     for row in ads:
         row["name"], row["campaign_name"] = ad_names.get(row["id"], (row["name"], row["campaign_name"]))
-    # order_by(): the model's default ordering would otherwise join the DISTINCT (one row per campaign)
-    data["currencies"] = sorted(set(org_queryset(Campaign, organization).exclude(status=Status.ARCHIVED).order_by()
-                                    .values_list("currency", flat=True).distinct())) or ["USD"]
+    data["currency"], data["currencies"] = currency, currencies
     return data
 
 
-def _dashboard_numbers(organization, date_range: DateRange) -> dict:
+def _dashboard_numbers(organization, date_range: DateRange, currency: str | None = None) -> dict:
     """The numbers of :func:`dashboard_data` in two scans of the organization's insights (instead
     of five): per day over the previous and the current period (the series, and the two periods'
     totals summed from it), and per ad over the current one (the ads' ROAS ranks and, summed per
     campaign, the top 10 campaigns by spend; :func:`_rankings`). Aggregates group by ids only: names
     are read afresh by :func:`dashboard_data`. Same values as :func:`kpis_for` (sums are exact
-    integers; KPIs are the same IEEE divisions of the same sums)."""
+    integers; KPIs are the same IEEE divisions of the same sums). With ``currency``, only the
+    insights of campaigns in that currency."""
     qs = org_queryset(InsightDaily, organization)
+    if currency:
+        qs = qs.filter(campaign__currency=currency)
     previous_range = date_range.previous()
     days = [
         _unpack(row) for row in qs.filter(date__gte=previous_range.start, date__lte=date_range.end)

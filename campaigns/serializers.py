@@ -12,6 +12,7 @@ from . import services
 from .choices import GOOGLE_GOAL, META_OBJECTIVE
 from .models import Ad, AdSet, Campaign, InsightDaily
 from .selectors import GROUP_BY, KPIS, METRICS
+from .validators import validate_currency
 
 
 class OrgPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -177,6 +178,8 @@ class InsightQuerySerializer(serializers.Serializer):
 class KpiQuerySerializer(InsightQuerySerializer):
     group_by = serializers.ChoiceField(choices=list(GROUP_BY), required=False,
                                        help_text="campaign, ad_set, ad, day or platform; omit for totals.")
+    currency = serializers.CharField(required=False, min_length=3, max_length=3, validators=[validate_currency],
+                                     help_text="Only campaigns in this ISO 4217 currency (amounts are never converted).")
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -212,6 +215,10 @@ class KpiResponseSerializer(serializers.Serializer):
     from_ = serializers.DateField()
     to = serializers.DateField()
     group_by = serializers.CharField(allow_null=True)
+    currency = serializers.CharField(allow_null=True, help_text=(
+        "The ISO 4217 currency of every amount; null when the selection adds up campaigns in several "
+        "currencies (see `currencies`; pass `currency` to keep one)."))
+    currencies = serializers.ListField(child=serializers.CharField(), help_text="The organization's campaign currencies, most used first.")
     totals = KpiRowSerializer()
     results = KpiRowSerializer(many=True)
 

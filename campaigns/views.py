@@ -210,6 +210,8 @@ def report_export(request):
     if group_by not in selectors.GROUP_BY:
         return HttpResponse(f"group_by must be one of: {', '.join(selectors.GROUP_BY)}.", status=400, content_type="text/plain")
     filters = {"campaign": request.GET["campaign"]} if request.GET.get("campaign", "").isdigit() else {}
+    if request.GET.get("currency", "") in selectors.dashboard_currencies(organization=org):
+        filters["currency"] = request.GET["currency"]  # the dashboard's link: one currency's campaigns
     rows = selectors.kpis_for(organization=org, date_range=date_range, group_by=group_by, filters=filters)
     key_cols = {"day": ["date"], "platform": ["platform"]}.get(group_by, ["id", "name"])
     cols = [*key_cols, *selectors.METRICS, *selectors.KPIS]
