@@ -11,12 +11,15 @@ page answered from the page cache these two queries were half of the request's t
   carries its memberships (:func:`cached_memberships`).
 - :func:`user_for_token` ``(key) -> User | None`` serves ``CachedTokenAuthentication`` (the API).
 
-**Freshness.** Entries are dropped, at once and again when the writing transaction commits, by
-``post_save``/``post_delete`` of ``User``, ``Membership``, ``Organization`` and DRF's ``Token``
-(:func:`connect_signals`), so a removed member, a changed role, a deactivated user or a revoked
-token counts on the very next request in every process. Writes that skip the ORM's per-object
-signals (``QuerySet.update``, raw SQL; Kolony makes none to these tables) show within
-:data:`TIMEOUT` seconds.
+**Freshness.** Each user has an identity version in Redis; an entry (and a token → user entry)
+is served only while it carries the current one. ``post_save``/``post_delete`` of ``User``,
+``Membership``, ``Organization`` and DRF's ``Token`` (:func:`connect_signals`) bump the versions of
+the users concerned at once *and* again when the writing transaction commits, so a removed
+member, a changed role, a deactivated user or a revoked token counts on the very next request in
+every process, and a reader that loaded the old rows while the write was in flight stores them
+under a version that is already retired (the scheme of :mod:`kolony.datacache`). Writes that skip
+the ORM's per-object signals (``QuerySet.update``, raw SQL; Kolony makes none to these tables)
+show within :data:`TIMEOUT` seconds.
 
 **Keys** carry the database's name and its ``pg_database`` oid, so a dropped and recreated
 database (a test run, a restore into a fresh database) whose user ids start over never meets the
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 
 from django.conf import settings
 from django.core.cache import caches
@@ -63,8 +67,12 @@ def _epoch() -> str:
     return _epochs[name]
 
 
-def _user_key(user_id) -> str:
+def _user_key(user_id: int) -> str:
     return f"user:{_epoch()}:{user_id}"
+
+
+def _version_key(user_id: int) -> str:
+    return f"ver:{_epoch()}:{user_id}"
 
 
 def _token_key(key: str) -> str:
@@ -81,28 +89,61 @@ def _load(user_id):
     return user, memberships
 
 
-def _get(key: str):
+def _random_start() -> int:
+    return random.SystemRandom().getrandbits(48)
+
+
+def _read(keys: list[str]) -> dict | None:
+    """The stored values of ``keys`` (one round trip); None when there is no usable cache."""
     cache = _cache()
     if cache is None:
         return None
     try:
-        return cache.get(key)
+        return cache.get_many(keys)
     except Exception as exc:  # noqa: BLE001 - a broken cache must not break sign-in
         log.warning("identity cache unavailable: %s", exc)
         return None
 
 
 def _set(key: str, value) -> None:
-    cache = _cache()
-    if cache is not None:
+    try:
+        _cache().set(key, value, TIMEOUT)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("identity cache unavailable: %s", exc)
+
+
+def _current_version(found: dict, vkey: str):
+    version = found.get(vkey)
+    if version is None:  # first use, evicted or flushed: a fresh random start, never a reused number
         try:
-            cache.set(key, value, TIMEOUT)
+            _cache().add(vkey, _random_start(), None)
+            version = _cache().get(vkey)
         except Exception as exc:  # noqa: BLE001
             log.warning("identity cache unavailable: %s", exc)
+    return version
 
 
-def _attach(entry):
-    user, memberships = entry
+def _entry(user_id: int):
+    """``(user, memberships, version)`` of ``user_id``, or None when there is no such user;
+    ``version`` is the user's identity version the entry is valid for (None without a cache)."""
+    key, vkey = _user_key(user_id), _version_key(user_id)
+    found = _read([vkey, key])
+    if found is None:
+        loaded = _load(user_id)
+        return (*loaded, None) if loaded else None
+    version = _current_version(found, vkey)
+    stored = found.get(key)
+    if version is not None and isinstance(stored, tuple) and len(stored) == 3 and stored[0] == version:
+        return stored[1], stored[2], version
+    loaded = _load(user_id)  # read after the version: a write committing meanwhile bumps it past this entry
+    if loaded is None:
+        return None
+    if version is not None:
+        _set(key, (version, *loaded))
+    return (*loaded, version)
+
+
+def _attach(user, memberships):
     for membership in memberships:
         membership._state.fields_cache["user"] = user
     user._kolony_memberships = memberships
@@ -111,32 +152,38 @@ def _attach(entry):
 
 def user_for_id(user_id):
     """The user with primary key ``user_id`` (active or not) carrying its memberships, or None
-    when there is none. From the cache when there, else two queries (then cached)."""
+    when there is none. From the cache when there (one Redis round trip), else two queries."""
     try:
-        key = _user_key(int(user_id))
+        user_id = int(user_id)
     except (TypeError, ValueError):
         return None
-    entry = _get(key)
-    if entry is None:
-        entry = _load(user_id)
-        if entry is None:
-            return None
-        _set(key, entry)
-    return _attach(entry)
+    entry = _entry(user_id)
+    return _attach(entry[0], entry[1]) if entry else None
 
 
 def user_for_token(key: str):
-    """The user (with memberships) owning the DRF API token ``key``, or None for an unknown key."""
+    """The user (with memberships) owning the DRF API token ``key``, or None for an unknown key.
+
+    The token → user entry carries the owner's identity version at the time it was confirmed, so
+    it lapses with every change of the user, their memberships or their tokens."""
     from rest_framework.authtoken.models import Token
 
     cache_key = _token_key(key)
-    user_id = _get(cache_key)
-    if user_id is None:
-        user_id = Token.objects.filter(key=key).values_list("user_id", flat=True).first()
-        if user_id is None:
-            return None
-        _set(cache_key, user_id)
-    return user_for_id(user_id)
+    found = _read([cache_key])
+    mapping = found.get(cache_key) if found else None
+    if isinstance(mapping, tuple) and len(mapping) == 2:
+        entry = _entry(mapping[1])
+        if entry is not None and entry[2] is not None and entry[2] == mapping[0]:
+            return _attach(entry[0], entry[1])
+    user_id = Token.objects.filter(key=key).values_list("user_id", flat=True).first()
+    entry = _entry(user_id) if user_id is not None else None
+    if entry is None:
+        return None
+    # Confirmed after the version was read: a revocation that committed before is seen here; one
+    # that commits after bumps the version past this mapping.
+    if entry[2] is not None and Token.objects.filter(key=key).exists():
+        _set(cache_key, (entry[2], user_id))
+    return _attach(entry[0], entry[1])
 
 
 def cached_memberships(user) -> list | None:
@@ -154,35 +201,26 @@ def drop_carried_memberships(user) -> None:
 
 
 def forget_users(user_ids) -> None:
-    """Drops the cached identities of ``user_ids`` now and again when the current transaction
-    commits (a reader that cached the old rows in between is retired too)."""
-    keys = [_user_key(pk) for pk in set(user_ids) if pk is not None]
+    """Retires the cached identities and token entries of ``user_ids``: bumps their identity
+    versions now and again when the current transaction commits, so a reader that cached the old
+    rows in between (it read the version before them) is retired too."""
+    keys = [_version_key(pk) for pk in set(user_ids) if pk is not None]
     if not keys or _cache() is None:
         return
 
-    def drop():
-        try:
-            _cache().delete_many(keys)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("identity cache unavailable, %d entries not dropped: %s", len(keys), exc)
+    def bump():
+        cache = _cache()
+        for vkey in keys:
+            try:
+                try:
+                    cache.incr(vkey)
+                except ValueError:  # no counter (never used, evicted): a fresh random one matches nothing
+                    cache.add(vkey, _random_start(), None)
+            except Exception as exc:  # noqa: BLE001
+                log.warning("identity cache unavailable, %s not bumped: %s", vkey, exc)
 
-    drop()
-    transaction.on_commit(drop)
-
-
-def forget_token(key: str) -> None:
-    if _cache() is None:
-        return
-    cache_key = _token_key(key)
-
-    def drop():
-        try:
-            _cache().delete(cache_key)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("identity cache unavailable, token entry not dropped: %s", exc)
-
-    drop()
-    transaction.on_commit(drop)
+    bump()
+    transaction.on_commit(bump)
 
 
 def _user_changed(sender, instance, **kwargs):
@@ -201,7 +239,7 @@ def _organization_changed(sender, instance, **kwargs):
 
 
 def _token_changed(sender, instance, **kwargs):
-    forget_token(instance.key)
+    forget_users([instance.user_id])  # lapses every token entry of the owner (they carry its version)
 
 
 def connect_signals() -> None:

@@ -106,3 +106,27 @@ def test_without_the_identity_cache_requests_read_the_database(settings, alice, 
     page = client.get("/dashboard/")
     assert page.status_code == 200 and "Alice Co" in page.content.decode()
     assert api_client_for(alice).get("/api/v1/campaigns/").status_code == 200
+
+
+def test_identity_cached_by_a_reader_racing_a_removal_is_never_served(alice, bob, alice_org, bob_client):
+    """A reader that loaded bob's rows (still a member) before the removal and stores them after
+    it must not put him back in: its entry carries the identity version of before the removal."""
+    assert bob_client.get("/dashboard/").status_code == 200
+    found = caches["identity"].get_many([identity._version_key(bob.pk)])
+    version_seen_by_reader = identity._current_version(found, identity._version_key(bob.pk))
+    stale_rows = identity._load(bob.pk)
+    membership_remove(actor_membership=Membership.objects.get(user=alice, organization=alice_org),
+                      membership=Membership.objects.get(user=bob, organization=alice_org))
+    caches["identity"].set(identity._user_key(bob.pk), (version_seen_by_reader, *stale_rows), 60)  # the slow reader
+    assert bob_client.get("/dashboard/").status_code == 302
+
+
+def test_token_entry_stored_by_a_reader_racing_a_revocation_is_never_served(alice, alice_api):
+    assert alice_api.get("/api/v1/campaigns/").status_code == 200
+    token = Token.objects.get(user=alice)
+    key = token.key
+    found = caches["identity"].get_many([identity._version_key(alice.pk)])
+    version_seen_by_reader = identity._current_version(found, identity._version_key(alice.pk))
+    token.delete()
+    caches["identity"].set(identity._token_key(key), (version_seen_by_reader, alice.pk), 60)  # the slow reader
+    assert alice_api.get("/api/v1/campaigns/").status_code == 401
