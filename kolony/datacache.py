@@ -98,30 +98,47 @@ def _random_start() -> int:
     return random.SystemRandom().getrandbits(48)
 
 
-def _bump(key: str) -> None:
-    backend = _backend()
+def _bump(key: str, backend=None) -> None:
+    backend = backend or _backend()
     try:
         backend.add(key, _random_start(), VERSION_TIMEOUT)
         backend.incr(key)
     except ValueError:  # evicted between add and incr: start afresh (a new random number)
         backend.add(key, _random_start(), VERSION_TIMEOUT)
     except Exception as exc:  # noqa: BLE001
-        log.warning("campaigns cache unavailable, data version of %s not bumped: %s", key, exc)
+        log.warning("cache unavailable, version %s not bumped: %s", key, exc)
 
 
-def _bump_now_and_on_commit(keys: list[str]) -> None:
+def bump_now_and_on_commit(keys: list[str], backend=None) -> None:
+    """Bumps the version counters ``keys`` (in ``backend``, default this module's cache) at once
+    and again when the current transaction commits. A missing counter starts from a random
+    48-bit number, so an entry stored under an older (or evicted) one never matches."""
     def bump():
         for key in keys:
-            _bump(key)
+            _bump(key, backend)
 
     bump()
     transaction.on_commit(bump)
 
 
+def current_version(found: dict, key: str, backend=None):
+    """The version counter ``key`` as read in ``found`` (a ``get_many`` result), created with a
+    random start when missing; None when the cache fails."""
+    version = found.get(key)
+    if version is None:
+        backend = backend or _backend()
+        try:
+            backend.add(key, _random_start(), VERSION_TIMEOUT)
+            version = backend.get(key)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("cache unavailable: %s", exc)
+    return version
+
+
 def activity_changed(organization) -> None:
     """Retires cached pages that show ``organization``'s audit trail (the dashboard): bumps its
     ``activity`` version now and on commit. Called for every saved ``AuditEvent``."""
-    _bump_now_and_on_commit([_version_key(organization, ACTIVITY)])
+    bump_now_and_on_commit([_version_key(organization, ACTIVITY)])
 
 
 def data_changed(organization, *, insights: bool = False) -> None:
@@ -130,7 +147,7 @@ def data_changed(organization, *, insights: bool = False) -> None:
     (and ``insights`` version) now and again once the current transaction commits (immediately
     when there is none). Call it from every write of campaign data, with ``insights=True`` from
     writes of insight rows."""
-    _bump_now_and_on_commit([_version_key(organization, scope) for scope in (SCOPES if insights else ("data",))])
+    bump_now_and_on_commit([_version_key(organization, scope) for scope in (SCOPES if insights else ("data",))])
 
 
 def data_version(organization, scope: str = "data") -> int | None:
@@ -149,13 +166,9 @@ def versioned_get(organization, keys: list[str], *, scope: str | tuple[str, ...]
     vkeys = [_version_key(organization, name) for name in scopes]
     try:
         found = backend.get_many([*vkeys, *keys])
-        versions = []
-        for vkey in vkeys:
-            current = found.get(vkey)
-            if current is None:
-                backend.add(vkey, _random_start(), VERSION_TIMEOUT)
-                current = backend.get(vkey)
-            versions.append(current)
+        versions = [current_version(found, vkey, backend) for vkey in vkeys]
+        if None in versions:
+            return None, {}
         version = versions[0] if isinstance(scope, str) else tuple(versions)
     except Exception as exc:  # noqa: BLE001
         log.warning("campaigns cache unavailable: %s", exc)

@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import random
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
+
+from kolony.datacache import bump_now_and_on_commit, current_version
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +90,6 @@ def _load(user_id):
     return user, memberships
 
 
-def _random_start() -> int:
-    return random.SystemRandom().getrandbits(48)
-
-
 def _read(keys: list[str]) -> dict | None:
     """The stored values of ``keys`` (one round trip); None when there is no usable cache."""
     cache = _cache()
@@ -112,17 +109,6 @@ def _set(key: str, value) -> None:
         log.warning("identity cache unavailable: %s", exc)
 
 
-def _current_version(found: dict, vkey: str):
-    version = found.get(vkey)
-    if version is None:  # first use, evicted or flushed: a fresh random start, never a reused number
-        try:
-            _cache().add(vkey, _random_start(), None)
-            version = _cache().get(vkey)
-        except Exception as exc:  # noqa: BLE001
-            log.warning("identity cache unavailable: %s", exc)
-    return version
-
-
 def _entry(user_id: int):
     """``(user, memberships, version)`` of ``user_id``, or None when there is no such user;
     ``version`` is the user's identity version the entry is valid for (None without a cache)."""
@@ -131,7 +117,7 @@ def _entry(user_id: int):
     if found is None:
         loaded = _load(user_id)
         return (*loaded, None) if loaded else None
-    version = _current_version(found, vkey)
+    version = current_version(found, vkey, _cache())
     stored = found.get(key)
     if version is not None and isinstance(stored, tuple) and len(stored) == 3 and stored[0] == version:
         return stored[1], stored[2], version
@@ -205,22 +191,8 @@ def forget_users(user_ids) -> None:
     versions now and again when the current transaction commits, so a reader that cached the old
     rows in between (it read the version before them) is retired too."""
     keys = [_version_key(pk) for pk in set(user_ids) if pk is not None]
-    if not keys or _cache() is None:
-        return
-
-    def bump():
-        cache = _cache()
-        for vkey in keys:
-            try:
-                try:
-                    cache.incr(vkey)
-                except ValueError:  # no counter (never used, evicted): a fresh random one matches nothing
-                    cache.add(vkey, _random_start(), None)
-            except Exception as exc:  # noqa: BLE001
-                log.warning("identity cache unavailable, %s not bumped: %s", vkey, exc)
-
-    bump()
-    transaction.on_commit(bump)
+    if keys and _cache() is not None:
+        bump_now_and_on_commit(keys, backend=_cache())
 
 
 def _user_changed(sender, instance, **kwargs):

@@ -47,6 +47,7 @@ def section_modules() -> tuple:
     return tuple(out)
 
 
+@cache
 def page_cacheable() -> bool:
     """Whether every section's content is retired by the versions the page is stored with."""
     return all(set(getattr(m, "PAGE_CACHE_SCOPES", ("?",))) <= set(PAGE_SCOPES) for m in section_modules())

@@ -7,6 +7,7 @@ from django.core.cache import caches
 from rest_framework.authtoken.models import Token
 
 from kolony.accounts import identity
+from kolony.datacache import current_version
 from kolony.accounts.models import Membership
 from kolony.accounts.services import membership_remove
 from tests.conftest import api_client_for, login_client
@@ -113,7 +114,7 @@ def test_identity_cached_by_a_reader_racing_a_removal_is_never_served(alice, bob
     it must not put him back in: its entry carries the identity version of before the removal."""
     assert bob_client.get("/dashboard/").status_code == 200
     found = caches["identity"].get_many([identity._version_key(bob.pk)])
-    version_seen_by_reader = identity._current_version(found, identity._version_key(bob.pk))
+    version_seen_by_reader = current_version(found, identity._version_key(bob.pk), caches["identity"])
     stale_rows = identity._load(bob.pk)
     membership_remove(actor_membership=Membership.objects.get(user=alice, organization=alice_org),
                       membership=Membership.objects.get(user=bob, organization=alice_org))
@@ -126,7 +127,7 @@ def test_token_entry_stored_by_a_reader_racing_a_revocation_is_never_served(alic
     token = Token.objects.get(user=alice)
     key = token.key
     found = caches["identity"].get_many([identity._version_key(alice.pk)])
-    version_seen_by_reader = identity._current_version(found, identity._version_key(alice.pk))
+    version_seen_by_reader = current_version(found, identity._version_key(alice.pk), caches["identity"])
     token.delete()
     caches["identity"].set(identity._token_key(key), (version_seen_by_reader, alice.pk), 60)  # the slow reader
     assert alice_api.get("/api/v1/campaigns/").status_code == 401
