@@ -1,4 +1,4 @@
-.PHONY: run test worker bench
+.PHONY: run test worker sweep bench
 
 # Set up and run Kolony: web (HTTP + WebSocket), an RQ worker, demo data, a sample video ad.
 run:
@@ -10,3 +10,7 @@ test:
 
 worker:
 	.venv/bin/python manage.py rqworker default render --with-scheduler
+
+# Outbox + dead-worker sweep every 10 s (every worker also sweeps while idle).
+sweep:
+	.venv/bin/python manage.py outbox_sweep --loop

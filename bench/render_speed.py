@@ -121,7 +121,8 @@ def main() -> None:
             sb_jobs.append(time.monotonic() - t0)
             sb_times.append(next(s for s in sb.trace["stages"] if s["name"] == "scenes")["storyboard_seconds"])
         print(f"storyboard: {sum(len(v) for v in sb.storyboard.values())} keyframes; best/median "
-              f"{min(sb_times):.2f}/{statistics.median(sb_times):.2f} s (storyboard-only job {min(sb_jobs):.2f}/{statistics.median(sb_jobs):.2f} s)")
+              f"{min(sb_times):.2f}/{statistics.median(sb_times):.2f} s "
+              f"(storyboard-only job {min(sb_jobs):.2f}/{statistics.median(sb_jobs):.2f} s)")
         enc: dict[str, list[float]] = {r: [] for r in FORMATS}
         stages: dict[str, list[float]] = {}
         jobs = []
@@ -139,7 +140,7 @@ def main() -> None:
         print("  shared stages, best/median s: " + "; ".join(f"{n} {min(v):.2f}/{statistics.median(v):.2f}"
                                                           for n, v in stages.items() if n != "encode"))
         floors: dict[str, list[float]] = {r: [] for r in FORMATS}
-        for k in range(args.repeat):
+        for _ in range(args.repeat):
             for ratio, spec in FORMATS.items():
                 floors[ratio].append(floor_encode(spec, dur, work / f"floor_{spec.stem}.mp4"))
         print(f"\n{'format':>6} {'engine best/median s':>21} {'RTF(best)':>9} {'floor best/median s':>20} {'engine/floor(best)':>19}")

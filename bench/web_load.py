@@ -104,7 +104,7 @@ done = function(summary, latency, requests)
     summary.requests, summary.duration, errors, summary.errors.status,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.mean / 1000, h, m))
 end
-"""
+"""  # noqa: E501 - a wrk Lua script
 
 
 def lua_requests(requests: list[tuple[str, str, str]]) -> str:
@@ -201,9 +201,9 @@ def seed(stdout=print) -> list[dict]:
     ``{"org": id, "name", "users": {role: user id}}``."""
     from django.db import connection, transaction
 
-    from kolony.datacache import data_changed
     from campaigns.models import Campaign, InsightDaily
     from kolony.accounts.models import Membership, Organization, User
+    from kolony.datacache import data_changed
 
     out = []
     for name, email, size in ORGS:
@@ -459,7 +459,7 @@ def main() -> int:
             writer = Writer([o["org"] for o in orgs], args.write_every, args.sync_every)
             writer.start()
         for think in (0,) if args.no_think else (0, args.think_ms):
-            for key, label, requests, _ in targets:
+            for _key, label, requests, _ in targets:
                 drain(base_url)
                 result = run_wrk(base_url, requests, connections=args.connections, duration=args.duration,
                                  threads=args.threads, think_ms=think)

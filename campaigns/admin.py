@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from kolony.datacache import data_changed
+
 from .models import Ad, AdSet, Campaign, InsightDaily, PlatformConnection
 
 

@@ -7,26 +7,30 @@ object is looked up inside the caller's organization: another organization's id 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from django.http import HttpResponse
 from rest_framework import mixins, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kolony.tenancy import HasOrgCapability, OrgScopedViewSetMixin, api_membership
-
 from kolony import pagecache
+from kolony.core.request_validation import FormParser, JSONParser, MultiPartParser
+from kolony.tenancy import OrgScopedViewSetMixin
 
 from . import selectors, services
-from kolony.datacache import versioned_get, versioned_set
 from .choices import Objective, Platform, Status
 from .models import Ad, AdSet, Campaign, InsightDaily
 from .selectors import DateRange
 from .serializers import (
+    AdListQuerySerializer,
     AdSerializer,
+    AdSetListQuerySerializer,
     AdSetSerializer,
+    CampaignListQuerySerializer,
     CampaignSerializer,
     InsightQuerySerializer,
     InsightSerializer,
@@ -43,10 +47,18 @@ CAMPAIGN_EXAMPLE = {
 }
 
 
+def _query(request, serializer_class) -> dict:
+    """The request's query parameters parsed by ``serializer_class``; raises ValidationError (400
+    naming each parameter)."""
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
+
+
 class _Writable(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                 mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    archive = None  # service that archives one object
+    archive: Callable[..., Any] | None = None  # service that archives one object
 
     def perform_destroy(self, instance):
         type(self).archive(instance, actor=self.request.user)
@@ -104,21 +116,20 @@ class CampaignViewSet(_Writable):
         if not (pagecache.usable(request, messages=False) and getattr(request.accepted_renderer, "format", "") == "json"):
             return super().list(request, *args, **kwargs)
         key = pagecache.entry_key("api:list", organization, request.scheme, request.get_host(), pagecache.query_key(request))
-        version, found = versioned_get(organization, [key])
-        if key in found:
-            content_type, body = found[key]
+        entries = pagecache.lookup(organization, [key])
+        stored = entries.get(key)
+        if stored is not None:
+            content_type, body = stored
             return HttpResponse(body, content_type=content_type, headers={pagecache.HEADER: "hit"})
         response = super().list(request, *args, **kwargs)
         response[pagecache.HEADER] = "miss"
         if response.status_code == 200:
-            response.add_post_render_callback(
-                lambda r: versioned_set(key, version, (r["Content-Type"], r.content), pagecache.PAGE_TIMEOUT))
+            response.add_post_render_callback(lambda r: entries.store(key, (r["Content-Type"], r.content)))
         return response
 
-    def get_queryset(self):
+    def scope_queryset(self, queryset):
         if self.action == "list":
-            params = self.request.query_params
-            filters = {k: params.get(k) for k in ("search", "status", "platform", "objective", "ordering") if params.get(k)}
+            filters = {k: v for k, v in _query(self.request, CampaignListQuerySerializer).items() if v}
             return selectors.campaign_list(organization=self.organization, filters=filters)
         return selectors.campaign_list(organization=self.organization, filters={"status": Status.values})
 
@@ -142,11 +153,8 @@ class AdSetViewSet(_Writable):
     queryset = AdSet.objects.all()
     archive = staticmethod(lambda obj, actor: services.ad_set_archive(ad_set=obj, actor=actor))
 
-    def get_queryset(self):
-        params = self.request.query_params
-        filters = {k: params.get(k) for k in ("campaign", "status") if params.get(k)} if self.action == "list" else {}
-        if filters.get("campaign") and not str(filters["campaign"]).isdigit():
-            return AdSet.objects.none()
+    def scope_queryset(self, queryset):
+        filters = {k: v for k, v in _query(self.request, AdSetListQuerySerializer).items() if v} if self.action == "list" else {}
         return selectors.ad_set_list(organization=self.organization, filters=filters)
 
 
@@ -171,11 +179,8 @@ class AdViewSet(_Writable):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     archive = staticmethod(lambda obj, actor: services.ad_archive(ad=obj, actor=actor))
 
-    def get_queryset(self):
-        params = self.request.query_params
-        filters = {k: params.get(k) for k in ("ad_set", "campaign", "status") if params.get(k)} if self.action == "list" else {}
-        if any(k in filters and not str(filters[k]).isdigit() for k in ("ad_set", "campaign")):
-            return Ad.objects.none()
+    def scope_queryset(self, queryset):
+        filters = {k: v for k, v in _query(self.request, AdListQuerySerializer).items() if v} if self.action == "list" else {}
         return selectors.ad_list(organization=self.organization, filters=filters)
 
 
@@ -194,7 +199,7 @@ class InsightViewSet(OrgScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = InsightSerializer
     queryset = InsightDaily.objects.all()
 
-    def get_queryset(self):
+    def scope_queryset(self, queryset):
         if self.action != "list":
             return selectors.insight_list(organization=self.organization)
         query = InsightQuerySerializer(data=self.request.query_params)
@@ -202,10 +207,8 @@ class InsightViewSet(OrgScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.insight_list(organization=self.organization, filters=query.validated_data)
 
 
-class KpiView(APIView):
+class KpiView(OrgScopedViewSetMixin, APIView):
     """KPIs over a date range (default: the last 30 full days), totals plus one row per group."""
-
-    permission_classes = OrgScopedViewSetMixin.permission_classes
 
     @extend_schema(
         summary="KPIs for a date range",
@@ -233,21 +236,21 @@ class KpiView(APIView):
         query.is_valid(raise_exception=True)
         data = query.validated_data
         default = DateRange.last(30)
-        start, end = data.get("from") or (default.start if not data.get("to") else data["to"] - (default.end - default.start)), data.get("to") or default.end
+        end = data.get("to") or default.end
+        start = data.get("from") or (default.start if not data.get("to") else data["to"] - (default.end - default.start))
         if end < start:
             from rest_framework.exceptions import ValidationError
 
             raise ValidationError({"from": ["`from` must be on or before `to`."]})
         date_range = DateRange(start, end)
-        organization = api_membership(request).organization
+        organization = self.organization
         filters = {k: data[k] for k in ("campaign", "ad_set", "ad", "platform", "currency") if data.get(k)}
         totals = selectors.kpis_for(organization=organization, date_range=date_range, filters=filters)
         group_by = data.get("group_by")
-        results = selectors.kpis_for(organization=organization, date_range=date_range, group_by=group_by, filters=filters) if group_by else []
+        results = (selectors.kpis_for(organization=organization, date_range=date_range, group_by=group_by, filters=filters)
+                   if group_by else [])
         currencies = selectors.dashboard_currencies(organization=organization)
         currency = data.get("currency") or (currencies[0] if len(currencies) == 1 else None)
         return Response({"from": start, "to": end, "group_by": group_by, "currency": currency, "currencies": currencies,
                          "totals": totals, "results": results})
 
-
-assert HasOrgCapability in KpiView.permission_classes

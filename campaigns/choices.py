@@ -56,7 +56,7 @@ class Status(models.TextChoices):
 
 
 #: Allowed status changes. Archived is final (like Meta's ARCHIVED: no more edits).
-STATUS_TRANSITIONS = {
+STATUS_TRANSITIONS: dict[str, set[str]] = {
     Status.DRAFT: {Status.ACTIVE, Status.PAUSED, Status.ARCHIVED},
     Status.ACTIVE: {Status.PAUSED, Status.ARCHIVED},
     Status.PAUSED: {Status.ACTIVE, Status.ARCHIVED},
@@ -66,7 +66,7 @@ STATUS_TRANSITIONS = {
 
 class SpecialAdCategory(models.TextChoices):
     """Meta's ``special_ad_categories`` (an empty list means none). Meta renamed CREDIT to
-    FINANCIAL_PRODUCTS_SERVICES in 2025; :data:`META_SPECIAL_AD_CATEGORY` gives the API value."""
+    FINANCIAL_PRODUCTS_SERVICES in 2025 (the API value to send for ``credit``)."""
 
     HOUSING = "housing", "Housing"
     EMPLOYMENT = "employment", "Employment"
@@ -74,12 +74,6 @@ class SpecialAdCategory(models.TextChoices):
     ISSUES_ELECTIONS_POLITICS = "issues_elections_politics", "Social issues, elections or politics"
 
 
-META_SPECIAL_AD_CATEGORY = {
-    SpecialAdCategory.HOUSING: "HOUSING",
-    SpecialAdCategory.EMPLOYMENT: "EMPLOYMENT",
-    SpecialAdCategory.CREDIT: "FINANCIAL_PRODUCTS_SERVICES",
-    SpecialAdCategory.ISSUES_ELECTIONS_POLITICS: "ISSUES_ELECTIONS_POLITICS",
-}
 
 
 class BudgetType(models.TextChoices):
@@ -105,7 +99,7 @@ class BidStrategy(models.TextChoices):
 
 
 #: Strategies that need ``bid_amount_minor`` (Meta: ``bid_amount`` is required for caps).
-BID_AMOUNT_STRATEGIES = {BidStrategy.LOWEST_COST_WITH_BID_CAP, BidStrategy.COST_CAP}
+BID_AMOUNT_STRATEGIES = (BidStrategy.LOWEST_COST_WITH_BID_CAP, BidStrategy.COST_CAP)
 
 
 class BillingEvent(models.TextChoices):
@@ -135,13 +129,15 @@ class OptimizationGoal(models.TextChoices):
 
 #: Optimization goals Meta accepts for each outcome objective (a subset of its compatibility
 #: table, limited to goals that make sense for video ads); the first is the default.
-OPTIMIZATION_GOALS_BY_OBJECTIVE = {
+OPTIMIZATION_GOALS_BY_OBJECTIVE: dict[str, list[str]] = {
     Objective.AWARENESS: [OptimizationGoal.REACH, OptimizationGoal.IMPRESSIONS, OptimizationGoal.AD_RECALL_LIFT, OptimizationGoal.THRUPLAY],
-    Objective.TRAFFIC: [OptimizationGoal.LINK_CLICKS, OptimizationGoal.LANDING_PAGE_VIEWS, OptimizationGoal.REACH, OptimizationGoal.IMPRESSIONS],
+    Objective.TRAFFIC: [OptimizationGoal.LINK_CLICKS, OptimizationGoal.LANDING_PAGE_VIEWS, OptimizationGoal.REACH,
+                        OptimizationGoal.IMPRESSIONS],
     Objective.ENGAGEMENT: [OptimizationGoal.THRUPLAY, OptimizationGoal.POST_ENGAGEMENT, OptimizationGoal.LINK_CLICKS],
     Objective.LEADS: [OptimizationGoal.LEAD_GENERATION, OptimizationGoal.OFFSITE_CONVERSIONS, OptimizationGoal.LINK_CLICKS],
     Objective.APP_PROMOTION: [OptimizationGoal.APP_INSTALLS, OptimizationGoal.LINK_CLICKS],
-    Objective.SALES: [OptimizationGoal.OFFSITE_CONVERSIONS, OptimizationGoal.VALUE, OptimizationGoal.LINK_CLICKS, OptimizationGoal.LANDING_PAGE_VIEWS],
+    Objective.SALES: [OptimizationGoal.OFFSITE_CONVERSIONS, OptimizationGoal.VALUE, OptimizationGoal.LINK_CLICKS,
+                      OptimizationGoal.LANDING_PAGE_VIEWS],
 }
 
 
@@ -162,7 +158,7 @@ class Placement(models.TextChoices):
     GMAIL = "gmail", "Gmail"
 
 
-PLACEMENT_PLATFORM = {
+PLACEMENT_PLATFORM: dict[str, str] = {
     **{p: Platform.META for p in (Placement.FACEBOOK_FEED, Placement.FACEBOOK_REELS, Placement.FACEBOOK_STORIES,
                                  Placement.INSTAGRAM_FEED, Placement.INSTAGRAM_REELS, Placement.INSTAGRAM_STORIES,
                                  Placement.AUDIENCE_NETWORK)},

@@ -13,16 +13,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from kolony import pagecache
+from kolony.core.request_validation import validate_query_form
 from kolony.tenancy import current_membership, org_queryset
 
-from kolony import pagecache
-
 from . import selectors
-from kolony.datacache import versioned_get, versioned_set
 from .choices import currency_exponent
-from .forms import DateRangeForm
+from .forms import DateRangeForm, PageDateRangeForm
 from .models import Campaign
-
 
 RANGE_PARAMS = ("range", "from", "to", "currency")  # what the section depends on besides the data
 #: The versions that retire this section's HTML: every write of campaign data (insight syncs too)
@@ -39,13 +37,9 @@ def section(request) -> dict | None:
     if not pagecache.usable(request):
         return {"template": "campaigns/_dashboard_section_html.html", "html": _render(request, organization)}
     key = pagecache.entry_key("dashboard", organization, timezone.localdate(), pagecache.query_key(request, RANGE_PARAMS))
-    version, found = versioned_get(organization, [key])
-    html = found.get(key)
-    request.kolony_cache = "hit" if html is not None else "miss"
-    if html is None:
-        html = _render(request, organization)
-        versioned_set(key, version, str(html), pagecache.PAGE_TIMEOUT)
-    return {"template": "campaigns/_dashboard_section_html.html", "html": mark_safe(html)}
+    html, request.kolony_cache = pagecache.get_or_render(organization, key, lambda: str(_render(request, organization)))
+    # our own template's output (data escaped when rendered), cached as rendered
+    return {"template": "campaigns/_dashboard_section_html.html", "html": mark_safe(html)}  # noqa: S308
 
 
 def _render(request, organization) -> str:
@@ -53,7 +47,7 @@ def _render(request, organization) -> str:
 
 
 def _context(request, organization) -> dict:
-    range_form = DateRangeForm(request.GET or None)
+    range_form = validate_query_form(PageDateRangeForm(request.GET or None), DateRangeForm.PARAMS)
     date_range = range_form.date_range(30)
     data = selectors.dashboard_data(organization=organization, date_range=date_range, currency=request.GET.get("currency"))
     currency = data["currency"]

@@ -16,6 +16,7 @@ import random
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -29,7 +30,7 @@ DAYS = 90
 CREATIVE_NAME = "campaigns/creatives/demo/aurora-cold-brew-9x16.mp4"
 
 # name, objective, platforms, final status, budget level, campaign budget (USD cents), lifetime window (days ago), ad sets
-CAMPAIGNS = [
+CAMPAIGNS: list[dict[str, Any]] = [
     {
         "name": "Cold Brew Summer Launch", "objective": "sales", "platforms": ["meta", "google"], "status": "active",
         "ad_sets": [
@@ -117,7 +118,7 @@ def _demo_creative() -> str:
 
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "demo.mp4"
-            subprocess.run(
+            subprocess.run(  # noqa: S603 - argument list (no shell), program resolved by path
                 [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=0x6b4226:s=540x960:d=2:r=30",
                  "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-y", str(out)],
                 check=True, timeout=60, capture_output=True,
@@ -192,8 +193,9 @@ def seed(*, organization, user, stdout=None) -> dict:
                 counts["ad_sets"] += 1
             if ad_set is None:
                 continue
-            daily = ad_set.budget_minor or (campaign.budget_minor // n_ad_sets if campaign.budget_type == "daily"
-                                            else campaign.budget_minor // n_ad_sets // 30)
+            campaign_budget = campaign.budget_minor or 0
+            daily = ad_set.budget_minor or (campaign_budget // n_ad_sets if campaign.budget_type == "daily"
+                                            else campaign_budget // n_ad_sets // 30)
             platforms = sorted({PLACEMENT_PLATFORM[p] for p in ad_set.placements}) or campaign.platforms
             for ad_name in set_spec["ads"]:
                 ad = Ad.objects.filter(ad_set=ad_set, name=ad_name).first()
@@ -217,7 +219,7 @@ def seed(*, organization, user, stdout=None) -> dict:
                     first, last = today - dt.timedelta(days=window[0]), today - dt.timedelta(days=window[1])
                 days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
                 for platform in platforms:
-                    rng = random.Random(f"{campaign.name}|{ad_set.name}|{ad_name}|{platform}")
+                    rng = random.Random(f"{campaign.name}|{ad_set.name}|{ad_name}|{platform}")  # noqa: S311 - seeded for reproducible output, not for security
                     per_ad = max(daily // max(len(set_spec["ads"]), 1) // len(platforms), 100)
                     rows = _rows(rng, objective=spec["objective"], platform=platform, daily_budget=per_ad, days=days)
                     counts["insight_rows"] += services.insights_upsert(ad=ad, rows=rows)

@@ -1,6 +1,7 @@
 """Page forms. They parse what people type (budgets in major units such as 12.50, countries as
 "US, CA") into the keyword arguments of ``services``; the rules themselves live in the services,
-whose per-field errors are put back on these forms by :func:`apply_service_errors`."""
+whose per-field errors are put back on these forms by
+:func:`kolony.core.service_errors.apply_service_errors`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from kolony.core.request_validation import SafeDateField
+
 from .choices import (
+    OPTIMIZATION_GOALS_BY_OBJECTIVE,
+    PLACEMENT_PLATFORM,
     BidStrategy,
     BillingEvent,
     BudgetLevel,
@@ -18,8 +23,6 @@ from .choices import (
     Gender,
     Objective,
     OptimizationGoal,
-    OPTIMIZATION_GOALS_BY_OBJECTIVE,
-    PLACEMENT_PLATFORM,
     Placement,
     Platform,
     SpecialAdCategory,
@@ -53,27 +56,9 @@ def from_minor(minor: int | None, currency: str) -> Decimal | None:
     return Decimal(minor) / (Decimal(10) ** currency_exponent(currency))
 
 
-def _codes(text: str, upper: bool) -> list[str]:
+def _codes(text: str | None, upper: bool) -> list[str]:
     parts = [p.strip() for p in (text or "").replace(";", ",").split(",")]
     return [(p.upper() if upper else p.lower()) for p in parts if p]
-
-
-def apply_service_errors(form: forms.Form, exc: ValidationError, field_map: dict[str, str] | None = None) -> None:
-    """Puts a service's ``{field: [messages]}`` errors on ``form`` (renaming through
-    ``field_map``; unknown fields become non-field errors)."""
-    field_map = field_map or {}
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    for field, messages in errors.items():
-        for message in messages:
-            target = field_map.get(field, field)
-            if field == "targeting":  # "countries[1]: …" → the countries field, and so on
-                prefix = message.split("[", 1)[0].split(":", 1)[0].split(" ", 1)[0]
-                target = {"age_min": "age_min", "age_max": "age_max"}.get(prefix, prefix)
-            if target not in form.fields:
-                target = None
-            if target is not None and target in form.errors and message in form.errors[target]:
-                continue
-            form.add_error(target, message)
 
 
 class CampaignFilterForm(forms.Form):
@@ -86,7 +71,7 @@ class CampaignFilterForm(forms.Form):
         ("-starts", "Start (latest)"), ("starts", "Start (earliest)"), ("-budget", "Budget (highest)"),
         ("budget", "Budget (lowest)"), ("status", "Status"),
     ])
-    per_page = forms.TypedChoiceField(required=False, coerce=int, empty_value=25,
+    per_page = forms.TypedChoiceField(required=False, coerce=int, empty_value=None,  # the list shows 25 then
                                       choices=[(10, "10 per page"), (25, "25 per page"), (50, "50 per page"), (100, "100 per page")])
 
     def selector_filters(self) -> dict:
@@ -99,7 +84,8 @@ class CampaignFilterForm(forms.Form):
 
 class CampaignForm(forms.Form):
     name = forms.CharField(max_length=200)
-    objective = forms.ChoiceField(choices=Objective.choices, help_text="Meta OUTCOME_* objective / Google campaign goal.")
+    objective = forms.ChoiceField(choices=Objective.choices,
+                                  help_text="What you want people to do; Meta and Google optimise your ads for it.")
     platforms = forms.MultipleChoiceField(choices=Platform.choices, widget=forms.CheckboxSelectMultiple, initial=[Platform.META])
     status = forms.ChoiceField(choices=CREATE_STATUSES, initial=Status.DRAFT)
     special_ad_categories = forms.MultipleChoiceField(
@@ -228,7 +214,8 @@ class AdForm(forms.Form):
     status = forms.ChoiceField(choices=CREATE_STATUSES, initial=Status.DRAFT)
     creative = forms.FileField(required=False, label="Video creative",
                                help_text="MP4, MOV or WebM. 9:16 for Reels and Shorts, 1:1 or 4:5 for feeds.",
-                               widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/quicktime,video/webm,.mp4,.mov,.m4v,.webm"}))
+                               widget=forms.ClearableFileInput(
+                                   attrs={"accept": "video/mp4,video/quicktime,video/webm,.mp4,.mov,.m4v,.webm"}))
     primary_text = forms.CharField(required=False, max_length=2200, widget=forms.Textarea(attrs={"rows": 3}),
                                    help_text="Meta shows about 125 characters before “See more”.")
     headline = forms.CharField(required=False, max_length=255, help_text="Up to 40 characters shows in full.")
@@ -261,9 +248,12 @@ class AdForm(forms.Form):
 class DateRangeForm(forms.Form):
     """A period: ``range`` = 7, 30, 90 or custom (with ``from``/``to``)."""
 
-    range = forms.ChoiceField(required=False, choices=[("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "Custom")])
-    from_ = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    range = forms.ChoiceField(required=False, choices=[("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"),
+                                                       ("custom", "Custom")])
+    from_ = SafeDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    to = SafeDateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    #: form field → query parameter, for the 400 page (kolony.core.request_validation.query_params)
+    PARAMS = {"from_": "from"}
 
     def __init__(self, data=None, **kwargs):
         if data is not None:
@@ -272,30 +262,66 @@ class DateRangeForm(forms.Form):
                 data["from_"] = data.get("from")
         super().__init__(data, **kwargs)
 
+    #: on a page (:class:`PageDateRangeForm`) a custom range that doesn't make sense is shown
+    #: with its problem and the dates as typed; for exports and the API it is an error (400).
+    soft_range_problems = False
+    problems: list[tuple[str, str]] = []  # (field, message), set by clean()
+
+    def _range_problems(self, data) -> list[tuple[str, str]]:
+        if data.get("range") != "custom":
+            return []
+        start, end = data.get("from_"), data.get("to")
+        problems = []
+        if not start and "from_" not in self.errors:
+            problems.append(("from_", "Choose the first day."))
+        if not end and "to" not in self.errors:
+            problems.append(("to", "Choose the last day."))
+        if start and end and end < start:
+            problems.append(("to", "The last day must be on or after the first day."))
+        if start and end and (end - start).days > 730:
+            problems.append(("to", "Choose at most two years."))
+        return problems
+
     def clean(self):
         data = super().clean()
-        if data.get("range") == "custom":
-            start, end = data.get("from_"), data.get("to")
-            if not start:
-                self.add_error("from_", "Choose the first day.")
-            if not end:
-                self.add_error("to", "Choose the last day.")
-            if start and end and end < start:
-                self.add_error("to", "The last day must be on or after the first day.")
-            if start and end and (end - start).days > 730:
-                self.add_error("to", "Choose at most two years.")
+        self.problems = self._range_problems(data)
+        if not self.soft_range_problems:
+            for field, message in self.problems:
+                self.add_error(field, message)
         return data
 
     def date_range(self, default_days: int = 30):
         from .selectors import DateRange
 
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self.cleaned_data if self.is_valid() and not self.problems else {}
         choice = data.get("range") or str(default_days)
         if choice == "custom" and data.get("from_") and data.get("to"):
             return DateRange(data["from_"], data["to"])
         return DateRange.last(int(choice) if choice.isdigit() else default_days)
 
     def range_key(self) -> str:
+        if self.is_bound and self.is_valid() and self.problems:
+            return "custom"  # keep the custom inputs open, with what was typed
         data = self.cleaned_data if self.is_valid() else {}
         return data.get("range") or "30"
+
+    @property
+    def typed(self) -> dict:
+        """{"from", "to"}: the custom dates as the user typed them (ISO strings), while the range
+        has a problem; empty otherwise."""
+        if not (self.is_bound and self.is_valid() and self.problems):
+            return {}
+        return {"from": self.data.get("from_") or "", "to": self.data.get("to") or ""}
+
+    @property
+    def problem_messages(self) -> list[str]:
+        return [message for _, message in self.problems]
+
+
+class PageDateRangeForm(DateRangeForm):
+    """The period picker of the dashboard and the campaign pages: a custom range that doesn't make
+    sense (last day before the first, a day missing, over two years) keeps the dates typed and says
+    why, and the page shows the default period meanwhile. Malformed input is still an error."""
+
+    soft_range_problems = True
 

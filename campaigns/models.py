@@ -21,6 +21,7 @@ from django.db.models.functions import Lower
 from kolony.tenancy import OrgOwned
 
 from .choices import (
+    BID_AMOUNT_STRATEGIES,
     BidStrategy,
     BillingEvent,
     BudgetLevel,
@@ -117,10 +118,6 @@ class Campaign(OrgOwned):
     def __str__(self):
         return self.name
 
-    @property
-    def is_archived(self) -> bool:
-        return self.status == Status.ARCHIVED
-
     def platform_labels(self) -> list[str]:
         labels = dict(Platform.choices)
         return [labels.get(p, p) for p in self.platforms]
@@ -171,7 +168,7 @@ class AdSet(models.Model):
                                       name="ad_set_bid_positive", violation_error_message="The bid must be greater than zero."),
                "bid_amount_minor"),
             _c(models.CheckConstraint(
-                condition=~Q(bid_strategy__in=[BidStrategy.LOWEST_COST_WITH_BID_CAP, BidStrategy.COST_CAP], bid_amount_minor__isnull=True),
+                condition=~Q(bid_strategy__in=list(BID_AMOUNT_STRATEGIES), bid_amount_minor__isnull=True),
                 name="ad_set_cap_needs_bid", violation_error_message="Bid cap and cost cap strategies need a bid amount."),
                "bid_amount_minor"),
             _c(models.CheckConstraint(condition=Q(placements__contained_by=Placement.values), name="ad_set_placements_valid",
@@ -186,7 +183,12 @@ class AdSet(models.Model):
 
 
 def creative_upload_to(instance, filename):
-    return f"campaigns/creatives/{instance.ad_set.campaign.organization_id}/{filename}"
+    """``campaigns/creatives/<org id>/<random token>/<name>`` (unguessable; name cut to fit)."""
+    import secrets
+
+    from videogen.models import storage_safe_name
+
+    return f"campaigns/creatives/{instance.ad_set.campaign.organization_id}/{secrets.token_hex(16)}/{storage_safe_name(filename)}"
 
 
 class Ad(models.Model):

@@ -20,21 +20,46 @@ These are Meta Ads Manager's and Google Ads' definitions of the same names.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, FloatField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Lower, NullIf
 from django.utils import timezone
 
-from kolony.tenancy import org_queryset
-
 from kolony.datacache import shared as shared_cache
 from kolony.datacache import single_flight
+from kolony.tenancy import org_queryset
+
 from .choices import Status
 from .models import Ad, AdSet, Campaign, InsightDaily
 
 METRICS = ("impressions", "reach", "clicks", "spend_minor", "conversions", "conversion_value_minor", "video_plays", "thruplays")
-KPIS = ("ctr", "cpc_minor", "cpm_minor", "cpa_minor", "roas", "thruplay_rate")
+
+
+@dataclass(frozen=True)
+class KpiFormula:
+    """A KPI as ``numerator × scale ÷ denominator`` over summed :data:`METRICS`; None (SQL NULL) when
+    the denominator is 0."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+
+
+# The one table of KPI formulas (see the module docstring). The ORM annotations
+# (:func:`_kpi_annotations`), the Python recomputation (:func:`compute_kpis`) and the raw SQL
+# (:func:`_kpi_sql`) are all generated from it.
+KPI_FORMULAS: dict[str, KpiFormula] = {
+    "ctr": KpiFormula("clicks", "impressions"),
+    "cpc_minor": KpiFormula("spend_minor", "clicks"),
+    "cpm_minor": KpiFormula("spend_minor", "impressions", 1000.0),
+    "cpa_minor": KpiFormula("spend_minor", "conversions"),
+    "roas": KpiFormula("conversion_value_minor", "spend_minor"),
+    "thruplay_rate": KpiFormula("thruplays", "impressions"),
+}
+KPIS = tuple(KPI_FORMULAS)
 GROUP_BY = ("campaign", "ad_set", "ad", "day", "platform")
 MAX_RANGE_DAYS = 731
 
@@ -85,21 +110,14 @@ def _kpi_annotations(prefix: str = "") -> dict:
     ``prefix`` is the path from the queried model to InsightDaily (e.g. ``"insights__"``)."""
 
     def total(metric):
-        return Coalesce(Sum(f"{prefix}{metric}"), 0)
+        return Sum(f"{prefix}{metric}")
 
-    sums = {f"m_{m}": total(m) for m in METRICS}
-    kpis = {
-        "k_ctr": _ratio(Sum(f"{prefix}clicks"), Sum(f"{prefix}impressions")),
-        "k_cpc_minor": _ratio(Sum(f"{prefix}spend_minor"), Sum(f"{prefix}clicks")),
-        "k_cpm_minor": _ratio(Sum(f"{prefix}spend_minor"), Sum(f"{prefix}impressions"), 1000.0),
-        "k_cpa_minor": _ratio(Sum(f"{prefix}spend_minor"), Sum(f"{prefix}conversions")),
-        "k_roas": _ratio(Sum(f"{prefix}conversion_value_minor"), Sum(f"{prefix}spend_minor")),
-        "k_thruplay_rate": _ratio(Sum(f"{prefix}thruplays"), Sum(f"{prefix}impressions")),
-    }
+    sums = {f"m_{m}": Coalesce(total(m), 0) for m in METRICS}
+    kpis = {f"k_{name}": _ratio(total(f.numerator), total(f.denominator), f.scale) for name, f in KPI_FORMULAS.items()}
     return {**sums, **kpis}
 
 
-def _unpack(row: dict) -> dict:
+def _unpack(row: Mapping[str, Any]) -> dict:
     out = {}
     for key, value in row.items():
         if key.startswith("m_"):
@@ -309,19 +327,16 @@ def _sum_kpis(rows: list[dict | None]) -> dict:
 
 
 def compute_kpis(m: dict) -> dict:
-    """The KPIs of :data:`KPIS` from summed metrics, in Python (for sums of already-fetched rows)."""
+    """The KPIs of :data:`KPIS` from summed metrics ``{metric: int}``, in Python (for sums of
+    already-fetched rows): the same IEEE divisions as the SQL, None when the denominator is 0."""
 
-    def div(a, b, scale=1.0):
-        return (a * scale / b) if b else None
+    def ratio(f: KpiFormula):
+        numerator, denominator = m[f.numerator], m[f.denominator]
+        if not denominator:
+            return None
+        return (float(numerator) if f.scale == 1.0 else float(numerator) * f.scale) / float(denominator)
 
-    return {
-        "ctr": div(m["clicks"], m["impressions"]),
-        "cpc_minor": div(m["spend_minor"], m["clicks"]),
-        "cpm_minor": div(m["spend_minor"], m["impressions"], 1000.0),
-        "cpa_minor": div(m["spend_minor"], m["conversions"]),
-        "roas": div(m["conversion_value_minor"], m["spend_minor"]),
-        "thruplay_rate": div(m["thruplays"], m["impressions"]),
-    }
+    return {name: ratio(f) for name, f in KPI_FORMULAS.items()}
 
 
 def change(current, previous) -> float | None:
@@ -418,37 +433,17 @@ def _dashboard_numbers(organization, date_range: DateRange, currency: str | None
     }
 
 
-def _kpi_annotations_filtered(condition: Q) -> dict:
-    def s(metric):
-        return Sum(metric, filter=condition)
-
-    return {
-        **{f"m_{m}": Coalesce(s(m), 0) for m in METRICS},
-        "k_ctr": _ratio(s("clicks"), s("impressions")),
-        "k_cpc_minor": _ratio(s("spend_minor"), s("clicks")),
-        "k_cpm_minor": _ratio(s("spend_minor"), s("impressions"), 1000.0),
-        "k_cpa_minor": _ratio(s("spend_minor"), s("conversions")),
-        "k_roas": _ratio(s("conversion_value_minor"), s("spend_minor")),
-        "k_thruplay_rate": _ratio(s("thruplays"), s("impressions")),
-    }
-
-
 def _kpi_sql(column) -> dict[str, str]:
     """The KPIs of :data:`KPIS` in SQL over summed metric columns (``column(metric)`` names one),
     the very expressions :func:`_ratio` builds: double-precision division, NULL when the
     denominator is 0."""
 
-    def ratio(num, den, scale=""):
-        return f"(CAST({column(num)} AS double precision){scale} / NULLIF(CAST({column(den)} AS double precision), 0))"
+    def ratio(f: KpiFormula) -> str:
+        scale = "" if f.scale == 1.0 else f" * {float(f.scale)!r}"
+        return (f"(CAST({column(f.numerator)} AS double precision){scale} "
+                f"/ NULLIF(CAST({column(f.denominator)} AS double precision), 0))")
 
-    return {
-        "ctr": ratio("clicks", "impressions"),
-        "cpc_minor": ratio("spend_minor", "clicks"),
-        "cpm_minor": ratio("spend_minor", "impressions", " * 1000.0"),
-        "cpa_minor": ratio("spend_minor", "conversions"),
-        "roas": ratio("conversion_value_minor", "spend_minor"),
-        "thruplay_rate": ratio("thruplays", "impressions"),
-    }
+    return {name: ratio(f) for name, f in KPI_FORMULAS.items()}
 
 
 def _rankings(insights: QuerySet, *, campaigns: int, ads: int) -> tuple[list[dict], list[dict], list[dict]]:
@@ -465,19 +460,20 @@ def _rankings(insights: QuerySet, *, campaigns: int, ads: int) -> tuple[list[dic
     campaign_sums = ", ".join(f"SUM(m_{m}) AS m_{m}" for m in METRICS)
     campaign_kpis = ", ".join(f"{expr} AS k_{k}" for k, expr in _kpi_sql(lambda m: f"SUM(m_{m})").items())
     cols = f"group_id, {metrics}, {kpis}"
+    # Built only from this module's column names, int() limits and the ORM's own SQL; values travel in params.
     statement = (
-        f"WITH per_ad AS MATERIALIZED ({sql}), "
+        f"WITH per_ad AS MATERIALIZED ({sql}), "  # noqa: S608
         f"per_campaign AS (SELECT ad_campaign AS group_id, {campaign_sums}, {campaign_kpis} FROM per_ad GROUP BY ad_campaign) "
         f"(SELECT 0 AS kolony_part, {cols} FROM per_campaign ORDER BY m_spend_minor DESC NULLS LAST, group_id LIMIT {int(campaigns)}) "
         f"UNION ALL (SELECT 1, {cols} FROM per_ad WHERE m_spend_minor > 0 ORDER BY k_roas DESC NULLS LAST, group_id LIMIT {int(ads)}) "
         f"UNION ALL (SELECT 2, {cols} FROM per_ad WHERE m_spend_minor > 0 ORDER BY k_roas ASC NULLS LAST, group_id LIMIT {int(ads)})"
     )
-    out = ([], [], [])
+    out: tuple[list[dict], list[dict], list[dict]] = ([], [], [])
     with connections[per_ad.db].cursor() as cursor:
         cursor.execute(statement, params)
         columns = [c.name for c in cursor.description]
         for values in cursor.fetchall():
-            row = dict(zip(columns, values))
+            row = dict(zip(columns, values, strict=True))
             part = row.pop("kolony_part")
             item = _unpack(row)
             item["id"], item["name"] = item.pop("group_id"), None

@@ -3,15 +3,17 @@ and render objects. Related ids are looked up inside the caller's organization o
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from kolony.core.request_validation import ID_MAX, SafeDateFieldDRF
 from kolony.tenancy import org_queryset
 
 from . import services
-from .choices import GOOGLE_GOAL, META_OBJECTIVE
+from .choices import GOOGLE_GOAL, META_OBJECTIVE, Objective, Platform, Status
 from .models import Ad, AdSet, Campaign, InsightDaily
-from .selectors import GROUP_BY, KPIS, METRICS
+from .selectors import CAMPAIGN_ORDERING, GROUP_BY, KPIS, METRICS
 from .validators import validate_currency
 
 
@@ -57,9 +59,10 @@ class CampaignSerializer(serializers.ModelSerializer):
             "ad_set_count", "ad_count", "created_at", "updated_at",
         ]
         read_only_fields = ["id", "external", "created_at", "updated_at"]
-        validators = []  # the service checks uniqueness and every constraint, reporting per field
+        validators: list = []  # the service checks uniqueness and every constraint, reporting per field
         extra_kwargs = {
             "name": {"validators": []},
+            "platforms": {"required": True},  # the service needs at least one (JSON and multipart alike)
             "budget_minor": {"help_text": "Campaign budget in minor units of `currency` (cents for USD); only with budget_level=campaign."},
             "currency": {"help_text": "ISO 4217 code, e.g. USD."},
         }
@@ -94,7 +97,7 @@ class AdSetSerializer(serializers.ModelSerializer):
             "created_at", "updated_at",
         ]
         read_only_fields = ["id", "currency", "external", "created_at", "updated_at"]
-        validators = []
+        validators: list = []
         extra_kwargs = {
             "name": {"validators": []},
             "optimization_goal": {"required": False, "allow_blank": True},
@@ -115,10 +118,24 @@ class AdSetSerializer(serializers.ModelSerializer):
         return _service(services.ad_set_update, ad_set=instance, actor=_actor(self), **validated_data)
 
 
+class CreativeField(serializers.FileField):
+    """An ad's video file: written as an upload, read as its URL through the tenancy-checked media
+    view (``/media/creative/<ad id>/<file name>``; session or ``Authorization: Token``)."""
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        from kolony.core.media import creative_url
+
+        request = self.context.get("request")
+        path = creative_url(value.instance)
+        return request.build_absolute_uri(path) if request is not None else path
+
+
 class AdSerializer(serializers.ModelSerializer):
     ad_set = OrgPrimaryKeyRelatedField(queryset=AdSet.objects.all())
     campaign = serializers.IntegerField(source="ad_set.campaign_id", read_only=True)
-    creative = serializers.FileField(required=False, allow_null=True, use_url=True,
+    creative = CreativeField(required=False, allow_null=True,
                                      help_text="Video file (MP4, MOV or WebM); send as multipart/form-data.")
     tracked_url = serializers.CharField(read_only=True, help_text="destination_url with the UTM parameters.")
 
@@ -130,8 +147,8 @@ class AdSerializer(serializers.ModelSerializer):
             "tracked_url", "external", "created_at", "updated_at",
         ]
         read_only_fields = ["id", "external", "created_at", "updated_at"]
-        validators = []
-        extra_kwargs = {"name": {"validators": []}}
+        validators: list = []
+        extra_kwargs: dict[str, dict] = {"name": {"validators": []}}
 
     def validate_ad_set(self, value):
         if self.instance is not None and value.pk != self.instance.ad_set_id:
@@ -156,13 +173,43 @@ class InsightSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class IdFilterField(serializers.IntegerField):
+    """An object id in a query string (1 … 2⁶³−1)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=1, max_value=ID_MAX, **kwargs)
+
+
+class CampaignListQuerySerializer(serializers.Serializer):
+    """``GET /api/v1/campaigns/`` filters."""
+
+    search = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    status = serializers.ChoiceField(choices=Status.values, required=False, allow_blank=True)
+    platform = serializers.ChoiceField(choices=Platform.values, required=False, allow_blank=True)
+    objective = serializers.ChoiceField(choices=Objective.values, required=False, allow_blank=True)
+    ordering = serializers.ChoiceField(choices=list(CAMPAIGN_ORDERING), required=False, allow_blank=True)
+
+
+class AdSetListQuerySerializer(serializers.Serializer):
+    """``GET /api/v1/ad-sets/`` filters."""
+
+    campaign = IdFilterField()
+    status = serializers.ChoiceField(choices=Status.values, required=False, allow_blank=True)
+
+
+class AdListQuerySerializer(AdSetListQuerySerializer):
+    """``GET /api/v1/ads/`` filters."""
+
+    ad_set = IdFilterField()
+
+
 class InsightQuerySerializer(serializers.Serializer):
-    ad = serializers.IntegerField(required=False)
-    ad_set = serializers.IntegerField(required=False)
-    campaign = serializers.IntegerField(required=False)
+    ad = IdFilterField()
+    ad_set = IdFilterField()
+    campaign = IdFilterField()
     platform = serializers.ChoiceField(choices=["meta", "google"], required=False)
-    from_ = serializers.DateField(required=False)
-    to = serializers.DateField(required=False)
+    from_ = SafeDateFieldDRF(required=False)
+    to = SafeDateFieldDRF(required=False)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -228,4 +275,5 @@ class KpiResponseSerializer(serializers.Serializer):
         return fields
 
 
-assert set(METRICS) | set(KPIS) <= set(KpiRowSerializer().fields)
+if not set(METRICS) | set(KPIS) <= set(KpiRowSerializer().fields):  # the schema must name every metric and KPI
+    raise ImproperlyConfigured("KpiRowSerializer lacks a metric or KPI of campaigns.selectors.")

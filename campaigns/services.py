@@ -19,6 +19,7 @@ problem is reported at once) and from the platforms:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
@@ -27,8 +28,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 from kolony.accounts.services import audit_log
-
 from kolony.datacache import data_changed
+
 from .choices import (
     OPTIMIZATION_GOALS_BY_OBJECTIVE,
     PLACEMENT_PLATFORM,
@@ -90,7 +91,8 @@ def _save(instance: Model, **kwargs) -> None:
         name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
         constraint = next((c for c in instance._meta.constraints if c.name == name), None)
         message = getattr(constraint, "violation_error_message", None) or "This conflicts with existing data."
-        raise ValidationError({CONSTRAINT_FIELDS.get(name, "__all__"): [str(message) % {"name": name} if "%(" in str(message) else str(message)]}) from exc
+        text = str(message) % {"name": name} if "%(" in str(message) else str(message)
+        raise ValidationError({CONSTRAINT_FIELDS.get(name or "", "__all__"): [text]}) from exc
 
 
 def _clean_name(name) -> str:
@@ -117,6 +119,22 @@ def _check_transition(current: str, wanted: str, errors: _Errors) -> None:
 
 def _audit(organization, actor, action: str, target, **metadata) -> None:
     audit_log(organization=organization, actor=actor, action=action, target=target, metadata=metadata)
+
+
+def _jsonable(value):
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _changes(before: dict, obj, fields) -> dict:
+    """{field: [before, after]} (JSON values) of the ``fields`` whose value changed: what the audit
+    log shows as before → after."""
+    return {f: [_jsonable(before[f]), _jsonable(getattr(obj, f))] for f in fields if getattr(obj, f) != before[f]}
 
 
 def _copy_name(name: str, existing_lower: set[str]) -> str:
@@ -241,11 +259,11 @@ def campaign_update(*, campaign: Campaign, actor, **changes) -> Campaign:
         campaign.ad_sets.update(budget_minor=None)  # Meta: a campaign budget replaces ad set budgets
     if campaign.currency != before["currency"]:
         campaign.ad_sets.update(currency=campaign.currency)
-    changed = {f: str(getattr(campaign, f)) for f in CAMPAIGN_FIELDS if getattr(campaign, f) != before[f]}
+    changed = _changes(before, campaign, CAMPAIGN_FIELDS)
     if campaign.status != before["status"] and campaign.status == Status.ARCHIVED:
         _archive_children(campaign)
     data_changed(campaign.organization)
-    _audit(campaign.organization, actor, "campaign.updated", campaign, changed=changed)
+    _audit(campaign.organization, actor, "campaign.updated", campaign, changes=changed, currency=campaign.currency)
     return campaign
 
 
@@ -275,7 +293,7 @@ def campaign_set_status(*, campaign: Campaign, actor, status: str) -> Campaign:
         _archive_children(campaign)
     data_changed(campaign.organization)
     _audit(campaign.organization, actor, f"campaign.{'archived' if status == Status.ARCHIVED else 'status_changed'}",
-           campaign, before=before, after=status)
+           campaign, changes={"status": [before, status]})
     return campaign
 
 
@@ -327,7 +345,8 @@ def campaign_duplicate(*, campaign: Campaign, actor, name: str | None = None) ->
     ``name`` or "<name> (copy)", "(copy 2)", … Raises ValidationError on ``name`` when taken."""
     org = campaign.organization
     if name is None:
-        existing = {n.lower() for n in Campaign.objects.filter(organization=org).exclude(status=Status.ARCHIVED).values_list("name", flat=True)}
+        live = Campaign.objects.filter(organization=org).exclude(status=Status.ARCHIVED)
+        existing = {n.lower() for n in live.values_list("name", flat=True)}
         name = _copy_name(campaign.name, existing)
     copy = campaign_create(
         organization=org, actor=actor, name=name, objective=campaign.objective, platforms=campaign.platforms,
@@ -370,7 +389,8 @@ def _ad_set_rules(ad_set: AdSet, campaign: Campaign, errors: _Errors) -> None:
     if campaign.budget_level == BudgetLevel.CAMPAIGN and ad_set.budget_minor is not None:
         errors.add("budget_minor", "This campaign's budget is set on the campaign; leave the ad set budget empty.")
     if campaign.budget_level == BudgetLevel.AD_SET and ad_set.budget_minor is None:
-        errors.add("budget_minor", f"Set the ad set's {campaign.get_budget_type_display().lower()} budget in minor units of {campaign.currency}.")
+        errors.add("budget_minor", f"Set the ad set's {campaign.get_budget_type_display().lower()} budget "
+                                   f"in minor units of {campaign.currency}.")
     if (campaign.budget_level == BudgetLevel.AD_SET and campaign.budget_type == BudgetType.LIFETIME
             and ad_set.ends_at is None and campaign.ends_at is None):
         errors.add("ends_at", "A lifetime budget needs an end date.")
@@ -387,7 +407,8 @@ def _ad_set_rules(ad_set: AdSet, campaign: Campaign, errors: _Errors) -> None:
     for placement in ad_set.placements:
         platform = PLACEMENT_PLATFORM.get(placement)
         if platform and platform not in campaign.platforms:
-            errors.add("placements", f"{placement} is a {Platform(platform).label} placement but this campaign does not run on {Platform(platform).label}.")
+            label = Platform(platform).label
+            errors.add("placements", f"{placement} is a {label} placement but this campaign does not run on {label}.")
     try:
         ad_set.targeting = clean_targeting(ad_set.targeting if ad_set.targeting is not None else dict(DEFAULT_TARGETING))
     except ValidationError as exc:
@@ -448,6 +469,7 @@ def ad_set_update(*, ad_set: AdSet, actor, **changes) -> AdSet:
     for field in sorted(set(changes) - set(AD_SET_FIELDS)):
         errors.add(field, "This field cannot be changed.")
     before_status = ad_set.status
+    before = {f: copy.deepcopy(getattr(ad_set, f)) for f in AD_SET_FIELDS}
     for field, value in changes.items():
         if field in AD_SET_FIELDS:
             setattr(ad_set, field, list(value) if field == "placements" else value)
@@ -459,7 +481,8 @@ def ad_set_update(*, ad_set: AdSet, actor, **changes) -> AdSet:
     if ad_set.status == Status.ARCHIVED and before_status != Status.ARCHIVED:
         ad_set.ads.update(status=Status.ARCHIVED)
     data_changed(campaign.organization)
-    _audit(campaign.organization, actor, "ad_set.updated", ad_set, fields=sorted(set(changes) & set(AD_SET_FIELDS)))
+    _audit(campaign.organization, actor, "ad_set.updated", ad_set, changes=_changes(before, ad_set, AD_SET_FIELDS),
+           currency=ad_set.currency)
     return ad_set
 
 
@@ -499,7 +522,7 @@ def _save_with_file(ad: Ad, new_file) -> None:
     try:
         _save(ad)
     except Exception:
-        if new_file is not None and ad.creative:
+        if new_file is not None and ad.creative and ad.creative.name:
             ad.creative.storage.delete(ad.creative.name)
         raise
 
@@ -558,6 +581,7 @@ def ad_update(*, ad: Ad, actor, **changes) -> Ad:
         errors.add(field, "This field cannot be changed.")
     new_file = changes.pop("creative", None)
     before_status = ad.status
+    before = {f: getattr(ad, f) for f in AD_FIELDS if f != "creative"}
     for field, value in changes.items():
         if field in AD_FIELDS:
             setattr(ad, field, value)
@@ -567,8 +591,10 @@ def ad_update(*, ad: Ad, actor, **changes) -> Ad:
     _validate(ad, errors, exclude={"ad_set", "creative"})
     _save_with_file(ad, new_file)
     data_changed(ad.ad_set.campaign.organization)
-    _audit(ad.ad_set.campaign.organization, actor, "ad.updated", ad,
-           fields=sorted((set(changes) & set(AD_FIELDS)) | ({"creative"} if new_file is not None else set())))
+    changed = _changes(before, ad, [f for f in AD_FIELDS if f != "creative"])
+    if new_file is not None:
+        changed["creative"] = ["", getattr(new_file, "name", "") or "new video"]
+    _audit(ad.ad_set.campaign.organization, actor, "ad.updated", ad, changes=changed)
     return ad
 
 
@@ -656,7 +682,8 @@ def insights_upsert(*, ad: Ad, rows: Iterable[dict]) -> int:
             problems.append(f"row {i}: unknown field(s) {', '.join(sorted(unknown))}.")
             continue
         if row.get("platform") not in campaign.platforms:
-            problems.append(f"row {i}: platform '{row.get('platform')}' is not one of this campaign's platforms ({', '.join(campaign.platforms)}).")
+            problems.append(f"row {i}: platform '{row.get('platform')}' is not one of this campaign's platforms "
+                            f"({', '.join(campaign.platforms)}).")
             continue
         problem = _insight_row_problem(row)
         if problem:

@@ -134,7 +134,8 @@ def sniff_video(head: bytes) -> str | None:
 
 def validate_creative_file(file) -> None:
     """An uploaded creative must be a video: extension .mp4/.mov/.m4v/.webm, content whose magic
-    bytes match that container, not empty and at most :func:`creative_max_bytes` bytes."""
+    bytes match that container, not empty and at most :func:`creative_max_bytes` bytes, and
+    readable to its end by ffprobe/FFmpeg (:func:`videogen.uploads.check_video_file`)."""
     name = getattr(file, "name", "") or ""
     ext = PurePath(name).suffix.lower()
     if ext not in CREATIVE_EXTENSIONS:
@@ -161,3 +162,6 @@ def validate_creative_file(file) -> None:
             f"'{PurePath(name).name}' does not contain {'WebM' if expected == 'webm' else 'MP4/QuickTime'} video data.",
             code="creative_content",
         )
+    from videogen.uploads import check_video_file  # probed and decode-checked like Studio clips
+
+    check_video_file(file, name=PurePath(name).name, ext=ext)

@@ -4,7 +4,6 @@ create/edit forms with inline validation (htmx), duplicate, archive. Thin: the w
 
 from __future__ import annotations
 
-import csv
 from itertools import islice
 
 from django.contrib import messages
@@ -16,18 +15,19 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from kolony import pagecache
+from kolony.accounts.security import safe_next_url as _safe_next
+from kolony.core.request_validation import BadRequestParameters, parse_id, validate_query_form
+from kolony.core.service_errors import apply_service_errors
+from kolony.csvsafe import SafeWriter
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can
 
-from kolony import pagecache
-
 from . import selectors, services
-from kolony.datacache import versioned_get, versioned_set
 from .choices import META_OBJECTIVE, Status, currency_exponent
-from .forms import AdForm, AdSetForm, CampaignFilterForm, CampaignForm, DateRangeForm, apply_service_errors
+from .forms import AdForm, AdSetForm, CampaignFilterForm, CampaignForm, DateRangeForm, PageDateRangeForm
 from .models import Ad, AdSet, Campaign
 from .selectors import DateRange
 
@@ -42,20 +42,13 @@ def _can_edit(request) -> bool:
     return role_can(current_membership(request).role, "edit")
 
 
-def _safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
-
-
 # --- list -----------------------------------------------------------------------------------
 
 
 def _list_context(request, org, can_edit: bool) -> dict:
     """What the list's content (filters, table, pagination) shows. Three queries: count, page,
     KPIs of the page's campaigns."""
-    filters_form = CampaignFilterForm(request.GET or None)
+    filters_form = validate_query_form(CampaignFilterForm(request.GET or None))
     filters = filters_form.selector_filters() if request.GET else CampaignFilterForm().selector_filters()
     per_page = (filters_form.cleaned_data.get("per_page") if request.GET and filters_form.is_valid() else None) or 25
     paginator = Paginator(selectors.campaign_list(organization=org, filters=filters), per_page)
@@ -89,26 +82,22 @@ def campaign_list(request):
         content = render_to_string(template, {**_list_context(request, org, can_edit), "csrf_token": pagecache.CSRF_PLACEHOLDER},
                                    request)
         if not table_only:
-            content = render_to_string("campaigns/list.html", {"content": mark_safe(content)}, request)
+            content = render_to_string("campaigns/list.html", {"content": content}, request)
         return HttpResponse(pagecache.with_csrf(content, request), headers=headers)
     parts = (can_edit, timezone.localdate(), pagecache.query_key(request))
     content_key = pagecache.entry_key("list:table" if table_only else "list:content", org, *parts)
     page_key = None if table_only else pagecache.entry_key("list:page", org, *parts, pagecache.frame_key(request))
-    version, found = versioned_get(org, [content_key] if table_only else [page_key, content_key])
-    page = found.get(page_key) if page_key else None
+    entries = pagecache.lookup(org, [page_key, content_key])
+    page = entries.get(page_key)
     if page is not None:
         headers[pagecache.HEADER] = "hit"
         return HttpResponse(pagecache.with_csrf(page, request), headers=headers)
-    content = found.get(content_key)
-    headers[pagecache.HEADER] = "hit" if content is not None else "miss"
-    if content is None:
-        context = {**_list_context(request, org, can_edit), "csrf_token": pagecache.CSRF_PLACEHOLDER}
-        content = render_to_string(template, context, request)
-        versioned_set(content_key, version, content, pagecache.PAGE_TIMEOUT)
-    if not table_only:
-        content = render_to_string("campaigns/list.html", {"content": mark_safe(content), "csrf_token": pagecache.CSRF_PLACEHOLDER},
-                                   request)
-        versioned_set(page_key, version, content, pagecache.PAGE_TIMEOUT)
+    content, headers[pagecache.HEADER] = entries.get_or_render(content_key, lambda: render_to_string(
+        template, {**_list_context(request, org, can_edit), "csrf_token": pagecache.CSRF_PLACEHOLDER}, request))
+    if page_key is not None:
+        content, _ = entries.get_or_render(page_key, lambda: render_to_string(
+            "campaigns/list.html", {"content": mark_safe(content),  # noqa: S308 - our template's output, cached
+                                    "csrf_token": pagecache.CSRF_PLACEHOLDER}, request))
     return HttpResponse(pagecache.with_csrf(content, request), headers=headers)
 
 
@@ -139,7 +128,7 @@ class _Echo:
 
 
 def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())  # formula-looking cells get a leading ' (CSV injection)
 
     def stream():
         yield writer.writerow(header)
@@ -167,9 +156,9 @@ def campaign_export(request):
     """CSV of the campaigns matching the list's filters, with KPIs over the chosen range
     (default the last 30 days). Money in major units of each campaign's currency."""
     org = _org(request)
-    filters_form = CampaignFilterForm(request.GET or None)
+    filters_form = validate_query_form(CampaignFilterForm(request.GET or None))
     filters = filters_form.selector_filters() if request.GET else CampaignFilterForm().selector_filters()
-    range_form = DateRangeForm(request.GET or None)
+    range_form = validate_query_form(DateRangeForm(request.GET or None), DateRangeForm.PARAMS)
     date_range = range_form.date_range(LIST_KPI_DAYS)
     qs = selectors.campaign_list(organization=org, filters=filters)
     header = [
@@ -204,12 +193,15 @@ def report_export(request):
     """CSV report: KPIs over a range grouped by ``group_by`` (campaign, ad_set, ad, day, platform).
     Money in minor units, as in the API."""
     org = _org(request)
-    range_form = DateRangeForm(request.GET or None)
+    range_form = validate_query_form(DateRangeForm(request.GET or None), DateRangeForm.PARAMS)
     date_range = range_form.date_range(LIST_KPI_DAYS)
     group_by = request.GET.get("group_by") or "campaign"
     if group_by not in selectors.GROUP_BY:
-        return HttpResponse(f"group_by must be one of: {', '.join(selectors.GROUP_BY)}.", status=400, content_type="text/plain")
-    filters = {"campaign": request.GET["campaign"]} if request.GET.get("campaign", "").isdigit() else {}
+        raise BadRequestParameters({"group_by": [f"group_by must be one of: {', '.join(selectors.GROUP_BY)}."]})
+    campaign = request.GET.get("campaign", "")
+    if campaign and parse_id(campaign) is None:
+        raise BadRequestParameters({"campaign": ["Enter a campaign id (a whole number)."]})
+    filters = {"campaign": parse_id(campaign)} if campaign else {}
     if request.GET.get("currency", "") in selectors.dashboard_currencies(organization=org):
         filters["currency"] = request.GET["currency"]  # the dashboard's link: one currency's campaigns
     rows = selectors.kpis_for(organization=org, date_range=date_range, group_by=group_by, filters=filters)
@@ -227,7 +219,7 @@ def report_export(request):
 @org_required("view")
 def campaign_detail(request, pk: int):
     org = _org(request)
-    range_form = DateRangeForm(request.GET or None)
+    range_form = validate_query_form(PageDateRangeForm(request.GET or None), DateRangeForm.PARAMS)
     date_range = range_form.date_range(LIST_KPI_DAYS)
     data = selectors.campaign_detail(organization=org, campaign_id=pk, date_range=date_range)
     return render(request, "campaigns/detail.html", {

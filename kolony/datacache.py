@@ -3,7 +3,8 @@ report numbers, with per-organization versions that retire them.
 
 ``settings.CACHES["campaigns"]`` when configured; otherwise a Redis cache on ``settings.REDIS_URL``
 (the Redis Kolony already runs for RQ and Channels) so all workers share one copy; with no Redis
-URL, the default cache. A cache that fails (Redis down) is skipped: numbers are then computed.
+URL, the default cache. A cache that fails (Redis down) is skipped: numbers are then computed
+(:class:`kolony.core.rediscache.ResilientRedisCache` answers misses while Redis is unreachable).
 
 **Data versions.** Each organization has a counter, its *data version*, that every write of
 campaign data bumps (:func:`data_changed`, called by each write service in
@@ -51,9 +52,10 @@ def _backend_and_shared():
         return caches["campaigns"], True
     url = getattr(settings, "REDIS_URL", "")
     if url:
-        from django.core.cache.backends.redis import RedisCache
+        from kolony.core.rediscache import ResilientRedisCache
 
-        return RedisCache(url, {"KEY_PREFIX": "kolony:campaigns", "TIMEOUT": 300}), True
+        options = {"socket_connect_timeout": 1, "socket_timeout": 2}
+        return ResilientRedisCache(url, {"KEY_PREFIX": "kolony:campaigns", "TIMEOUT": 300, "OPTIONS": options}), True
     return caches["default"], False
 
 
@@ -64,14 +66,6 @@ def _backend():
 def shared() -> bool:
     """Whether the cache is one copy for every web process (required for the page caches)."""
     return _backend_and_shared()[1]
-
-
-def cache_get(key: str):
-    try:
-        return _backend().get(key)
-    except Exception as exc:  # noqa: BLE001 - a broken cache must not break the page
-        log.warning("campaigns cache unavailable: %s", exc)
-        return None
 
 
 def cache_set(key: str, value, timeout: int) -> None:
@@ -218,6 +212,6 @@ def single_flight(organization, key: str, compute, *, timeout: int, scope: str =
         if leader:
             try:
                 _backend().delete(lock)
-            except Exception:  # noqa: BLE001
-                pass
+            except Exception as exc:  # noqa: BLE001 - the lock expires on its own
+                log.warning("campaigns cache unavailable, lock %s left to expire: %s", lock, exc)
     return value

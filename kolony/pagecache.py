@@ -22,6 +22,11 @@ runs first), so a hit is one Redis round trip after authentication; the content 
 renders the frame. A request with pending messages bypasses the cache (the frame shows them).
 
 Responses carry ``X-Kolony-Cache: hit`` or ``miss`` (absent when the cache was not used).
+
+Every cached page goes through one protocol, :func:`lookup` then :meth:`Entries.get_or_render`
+(or :func:`get_or_render` for a single key): read the organization's version and the wanted
+bodies in one round trip, serve what is stored at that version, render and store the rest at the
+version read *before* rendering (so a write racing the render retires the stored body).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from django.utils.safestring import mark_safe
 
-from .datacache import shared
+from .datacache import shared, versioned_get, versioned_set
 
 #: Stands for the CSRF token in cached bodies. A ``<`` can only come from a template, never from
 #: escaped data (a campaign named like this renders as ``&lt;kolony-csrf-token/&gt;``).
@@ -68,7 +73,7 @@ def render_version() -> str:
     base = Path(settings.BASE_DIR)
     files = sorted((base / "kolony").rglob("*.py")) + sorted((base / "campaigns").rglob("*.py"))
     files += sorted((base / "templates").rglob("*.html"))
-    digest = hashlib.sha1()
+    digest = hashlib.sha1(usedforsecurity=False)
     for path in files:
         try:
             digest.update(path.read_bytes())
@@ -81,7 +86,7 @@ def entry_key(kind: str, organization, *parts) -> str:
     """Cache key of one cached body of ``organization``; ``parts`` are whatever the body depends
     on besides the organization's data (role group, day, query string...)."""
     raw = "\x1f".join(str(p) for p in parts)
-    return f"page:{kind}:{organization.pk}:{render_version()}:{hashlib.sha1(raw.encode()).hexdigest()[:24]}"
+    return f"page:{kind}:{organization.pk}:{render_version()}:{hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:24]}"
 
 
 def frame_key(request) -> str:
@@ -106,3 +111,43 @@ def with_csrf(html: str, request) -> str:
     if CSRF_PLACEHOLDER not in html:
         return html
     return html.replace(CSRF_PLACEHOLDER, get_token(request))
+
+
+class Entries:
+    """The bodies of one :func:`lookup`: what the cache holds for its keys at ``version``."""
+
+    def __init__(self, version, found: dict):
+        self.version = version
+        self.found = found
+
+    def get(self, key: str | None):
+        """The stored body of ``key`` (None when absent, stale, or ``key`` is None)."""
+        return self.found.get(key) if key is not None else None
+
+    def store(self, key: str, value, timeout: int = PAGE_TIMEOUT) -> None:
+        """Stores ``value`` for ``key`` at the version read by the lookup (nothing without a cache)."""
+        versioned_set(key, self.version, value, timeout)
+        self.found[key] = value
+
+    def get_or_render(self, key: str, render, timeout: int = PAGE_TIMEOUT) -> tuple:
+        """``(body, "hit")`` when stored, else ``(render(), "miss")`` after storing it."""
+        value = self.get(key)
+        if value is not None:
+            return value, "hit"
+        value = render()
+        self.store(key, value, timeout)
+        return value, "miss"
+
+
+def lookup(organization, keys: list[str | None], *, scope: str | tuple[str, ...] = "data") -> Entries:
+    """One round trip: the organization's ``scope`` version(s) and the bodies of ``keys`` (None
+    keys are skipped) stored at it. Without a working cache, an empty :class:`Entries` whose
+    ``store`` does nothing."""
+    version, found = versioned_get(organization, [k for k in keys if k is not None], scope=scope)
+    return Entries(version, found)
+
+
+def get_or_render(organization, key: str, render, *, scope: str | tuple[str, ...] = "data",
+                  timeout: int = PAGE_TIMEOUT) -> tuple:
+    """``(body, "hit" | "miss")`` for one cached body of ``organization``: see :class:`Entries`."""
+    return lookup(organization, [key], scope=scope).get_or_render(key, render, timeout)

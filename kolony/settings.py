@@ -5,7 +5,9 @@ with ``DEBUG=false`` the settings pass ``manage.py check --deploy`` (HTTPS redir
 secure cookies) and a real ``SECRET_KEY`` is required.
 """
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import environ
@@ -18,7 +20,7 @@ if _env_file.exists():
     environ.Env.read_env(str(_env_file))
 
 DEBUG = env.bool("DEBUG", default=True)
-_DEV_SECRET = "django-insecure-kolony-development-only-key-change-me-0123456789"
+_DEV_SECRET = "django-insecure-kolony-development-only-key-change-me-0123456789"  # noqa: S105 - development-only fallback; check --deploy refuses it
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else environ.Env.NOTSET)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -39,14 +41,18 @@ INSTALLED_APPS = [
     "django_rq",
     "channels",
     "django_htmx",
+    "axes",
     "kolony.accounts",
     "kolony.core",
+    "kolony.outbox",
     "campaigns",
     "videogen",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # 413 from Content-Length before any upload body is read (the CSRF check would read it whole)
+    "kolony.core.upload_limit.UploadSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,6 +62,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kolony.tenancy.CurrentOrganizationMiddleware",
+    # turns a django-axes sign-in lockout into the 429 sign-in page / API error
+    "axes.middleware.AxesMiddleware",
+    # NUL bytes, JSON nesting/size limits → 400/413 naming the parameter (kolony/core/request_validation.py)
+    "kolony.core.request_validation.RequestValidationMiddleware",
+    # a Redis outage escaping a view → 503 page / JSON naming the cause, not a 500 (kolony/core/outage.py)
+    "kolony.core.outage.RedisOutageMiddleware",
 ]
 
 ROOT_URLCONF = "kolony.urls"
@@ -91,6 +103,21 @@ AUTH_USER_MODEL = "accounts.User"
 # Django's ModelBackend with the per-request user look-up served from the shared identity cache
 # (kolony.accounts.identity); sessions signed in before it named ModelBackend and sign in again.
 AUTHENTICATION_BACKENDS = ["kolony.accounts.backends.CachedModelBackend"]
+# Reverse proxies in front of the web servers that append to X-Forwarded-For and set
+# X-Forwarded-Proto/-Host (0: clients connect directly and REMOTE_ADDR is the client). One number
+# for the client address of sign-in lockouts (django-axes), API throttles and HTTPS detection.
+KOLONY_TRUSTED_PROXY_COUNT = env.int("KOLONY_TRUSTED_PROXY_COUNT", default=0)
+# Sign-in brute force (django-axes, counted in the database): AXES_FAILURE_LIMIT wrong passwords
+# for one account from one client address lock that pair out for the cool-off, right password or not.
+AXES_FAILURE_LIMIT = env.int("KOLONY_SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KOLONY_SIGN_IN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_USERNAME_CALLABLE = "kolony.accounts.security.axes_username"
+AXES_CLIENT_IP_CALLABLE = "kolony.accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "kolony.accounts.security.lockout_response"
+AXES_VERBOSE = False
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -114,7 +141,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("KOLONY_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 KOLONY_MODELS_DIR = env.path("KOLONY_MODELS_DIR", default=BASE_DIR / "var" / "models")
 
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -126,19 +153,26 @@ KOLONY_S3_BUCKET = env.str("KOLONY_S3_BUCKET", default="")
 if KOLONY_S3_BUCKET:
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {"bucket_name": KOLONY_S3_BUCKET, "endpoint_url": env.str("KOLONY_S3_ENDPOINT_URL", default=None)},
+        # Private objects: kolony/core/media.py hands out presigned URLs (5 minutes) after its tenancy check.
+        "OPTIONS": {"bucket_name": KOLONY_S3_BUCKET, "endpoint_url": env.str("KOLONY_S3_ENDPOINT_URL", default=None),
+                    "querystring_auth": True, "querystring_expire": 300, "default_acl": None, "file_overwrite": False,
+                    "signature_version": "s3v4"},
     }
 
 # Redis: RQ queues and the Channels layer.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 _REDIS_DB = int((urlparse(REDIS_URL).path or "/0").strip("/") or 0)
+# An unreachable Redis host fails an enqueue within 2 s (the job then waits in the outbox).
+_RQ_URL = REDIS_URL + ("&" if "?" in REDIS_URL else "?") + "socket_connect_timeout=2"
 RQ_QUEUES = {
-    name: {"URL": REDIS_URL, "DB": _REDIS_DB, "DEFAULT_TIMEOUT": timeout}
+    name: {"URL": _RQ_URL, "DB": _REDIS_DB, "DEFAULT_TIMEOUT": timeout}
     for name, timeout in (("default", 600), ("render", 1800), ("gpu", 3600))
 }
 RQ_SHOW_ADMIN_LINK = True
-# Jobs enqueued inside a transaction reach Redis only once it commits.
-RQ = {"COMMIT_MODE": "on_db_commit"}
+# Jobs enqueued inside a transaction reach Redis only once it commits. Kolony code enqueues through
+# kolony.outbox.services.enqueue_on_commit (a row in the same transaction, sent after the commit and
+# by the sweep of every KolonyWorker / `manage.py outbox_sweep`, so an outage loses nothing).
+RQ = {"COMMIT_MODE": "on_db_commit", "WORKER_CLASS": "kolony.outbox.worker.KolonyWorker"}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -168,6 +202,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "kolony.core.api_errors.exception_handler",
+    # Counted in CACHES["throttle"] (Redis, shared by every process); 429 in the API error format.
+    "DEFAULT_THROTTLE_CLASSES": ["kolony.accounts.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("KOLONY_API_RATE", default="1200/minute"),
+        "sign_in": env.str("KOLONY_SIGN_IN_RATE", default="30/minute"),
+    },
+    # X-Forwarded-For entries appended by our own proxies; the client is the address before them.
+    "NUM_PROXIES": KOLONY_TRUSTED_PROXY_COUNT,
+    "DEFAULT_PARSER_CLASSES": [  # DRF's parsers + NUL / nesting checks (400 naming the field)
+        "kolony.core.request_validation.JSONParser",
+        "kolony.core.request_validation.FormParser",
+        "kolony.core.request_validation.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Kolony API",
@@ -176,14 +223,25 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's error responses (400/401/403/404/413/415/429) in the API's error format.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "kolony.core.openapi.add_error_responses"],
 }
 
 # Sessions are written through to the database and read from Redis (one round trip fewer per page).
+# The Redis caches treat an unreachable Redis as a miss (kolony/core/rediscache.py), so sign-in and
+# pages keep working from the database during an outage.
+_REDIS_CACHE = "kolony.core.rediscache.ResilientRedisCache"
+_REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "sessions": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "kolony-session"},
+    "sessions": {"BACKEND": _REDIS_CACHE, "LOCATION": REDIS_URL, "KEY_PREFIX": "kolony-session",
+        "OPTIONS": _REDIS_CACHE_OPTIONS},
     # signed-in users and their memberships, shared by every web process (kolony.accounts.identity)
-    "identity": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "kolony-identity"},
+    "identity": {"BACKEND": _REDIS_CACHE, "LOCATION": REDIS_URL, "KEY_PREFIX": "kolony-identity",
+        "OPTIONS": _REDIS_CACHE_OPTIONS},
+    # API rate-limit counters shared by every web process (kolony.accounts.throttling)
+    "throttle": {"BACKEND": _REDIS_CACHE, "LOCATION": REDIS_URL, "KEY_PREFIX": "kolony-throttle",
+        "OPTIONS": _REDIS_CACHE_OPTIONS},
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
@@ -193,8 +251,11 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
+if KOLONY_TRUSTED_PROXY_COUNT:
+    # Only behind our own proxies: they set (overwrite) X-Forwarded-Proto/-Host; a direct client could forge them.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=True)
+if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -219,5 +280,10 @@ SPECTACULAR_SETTINGS.update(
      }}
 )
 
-# Largest upload accepted by the Video Studio (photos, logos, clips), in megabytes.
+# Largest upload accepted by the Video Studio (photos, logos, clips) and campaign ad creatives, in
+# megabytes; larger requests get 413 from their Content-Length, before the body is read.
 KOLONY_MAX_UPLOAD_MB = env.int("KOLONY_MAX_UPLOAD_MB", default=200)
+# Uploaded files above 2.5 MiB are streamed to a temporary file, never held in memory; form fields
+# (everything but files) are capped at 2.5 MiB (Django's defaults, stated).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

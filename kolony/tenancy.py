@@ -3,9 +3,12 @@
 Every view, API viewset and WebSocket consumer reaches customer data through this module:
 
 - models inherit :class:`OrgOwned` (an ``organization`` foreign key);
-- pages use :class:`OrgViewMixin` (or :func:`org_required`) and read through ``self.scoped(...)``;
-- API viewsets use :class:`OrgScopedViewSetMixin`, whose ``get_queryset`` filters by the
-  request's organization and whose ``perform_create`` stamps it;
+- pages use :func:`org_required` and read through :func:`org_queryset` / :func:`get_for_org_or_404`;
+- API viewsets use :class:`OrgScopedViewSetMixin`, whose (final) ``get_queryset`` filters by the
+  request's organization and whose ``perform_create`` stamps it; a viewset narrows its rows in
+  ``scope_queryset(queryset)``, and one that overrides ``get_queryset`` fails at import (the guard
+  of PostHog's ``routing.py``); an API view that serves no tenant data says so with
+  :func:`not_tenant_data`;
 - consumers call :func:`membership_for_user`.
 
 It fails closed: with no resolved organization every scoped queryset is empty, and an object of
@@ -15,9 +18,10 @@ another organization answers 404 (never 403 with details), the rule of PostHog's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import wraps
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
@@ -55,16 +59,19 @@ class OrgOwned(models.Model):
         abstract = True
 
 
-def org_queryset(model_or_qs, organization) -> QuerySet:
+def org_queryset(model_or_qs, organization, *, include_shared: bool = False) -> QuerySet:
     """Rows of ``model_or_qs`` that belong to ``organization``; empty when it is None.
 
     ``model_or_qs`` is a model class or a queryset of an :class:`OrgOwned` model (or of a model
     exposing ``organization_lookup``, a path such as ``"ad_set__campaign__organization"``).
+    ``include_shared`` also keeps rows whose organization is null (built-ins every organization sees).
     """
     qs = model_or_qs if isinstance(model_or_qs, QuerySet) else model_or_qs._default_manager.all()
     if organization is None:
         return qs.none()
     lookup = getattr(qs.model, "organization_lookup", "organization")
+    if include_shared:
+        return qs.filter(models.Q(**{lookup: organization}) | models.Q(**{f"{lookup}__isnull": True}))
     return qs.filter(**{lookup: organization})
 
 
@@ -185,35 +192,30 @@ def org_required(capability: str = "view"):
     return decorator
 
 
-class OrgViewMixin(LoginRequiredMixin):
-    """Class-based page views: require membership and ``required_capability`` (``view`` for
-    GET/HEAD, ``write_capability`` for other methods); read through :meth:`scoped`."""
-
-    required_capability = "view"
-    write_capability = "edit"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        capability = self.required_capability if request.method in ("GET", "HEAD", "OPTIONS") else self.write_capability
-        denied = _check(request, capability)
-        if denied is not None:
-            return denied
-        self.membership = current_membership(request)
-        self.organization = self.membership.organization
-        return super().dispatch(request, *args, **kwargs)
-
-    def scoped(self, model_or_qs) -> QuerySet:
-        return org_queryset(model_or_qs, self.organization)
-
-    def get_scoped_or_404(self, model_or_qs, **lookup):
-        return get_for_org_or_404(model_or_qs, self.organization, **lookup)
-
-
 # --- Django REST framework -------------------------------------------------------------------
 
 from rest_framework import exceptions as drf_exceptions  # noqa: E402
 from rest_framework import permissions as drf_permissions  # noqa: E402
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass
+
+
+def not_tenant_data(reason: str):
+    """Class decorator (or decorator over an ``@api_view`` function) for an API view that serves no
+    organization's data (sign-in, the user's own organizations, server-wide voices): records
+    ``reason`` as ``tenancy_exempt``, which the URLconf test accepts instead of the org scope."""
+    if not reason:
+        raise ValueError("not_tenant_data needs a reason.")
+
+    def mark(view):
+        target = getattr(view, "cls", view)  # @api_view functions carry their APIView class in .cls
+        target.tenancy_exempt = reason
+        if target is not view:
+            view.tenancy_exempt = reason
+        return view
+
+    return mark
 
 
 def api_membership(request):
@@ -254,10 +256,25 @@ class HasOrgCapability(drf_permissions.BasePermission):
 
 class OrgScopedViewSetMixin:
     """DRF viewsets: every queryset is filtered to the request's organization; created objects are
-    stamped with it. Objects of other organizations are simply not found (404)."""
+    stamped with it. Objects of other organizations are simply not found (404).
 
-    permission_classes = [drf_permissions.IsAuthenticated, HasOrgCapability]
+    ``get_queryset`` is final: a subclass narrows, filters or annotates its rows in
+    :meth:`scope_queryset` and the organization filter is applied to whatever that returns. A
+    subclass that defines ``get_queryset`` raises TypeError when its class is defined (at import).
+    ``include_shared = True`` also shows rows whose organization is null (built-ins).
+    """
+
+    permission_classes: Sequence[_PermissionClass] = [drf_permissions.IsAuthenticated, HasOrgCapability]
     write_capability = "edit"
+    include_shared = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in vars(cls):
+            raise TypeError(
+                f"{cls.__module__}.{cls.__qualname__} overrides get_queryset(), which would bypass the "
+                "organization scope; override scope_queryset(self, queryset) instead (kolony.tenancy)."
+            )
 
     @property
     def membership(self):
@@ -269,7 +286,13 @@ class OrgScopedViewSetMixin:
         return membership.organization if membership else None
 
     def get_queryset(self):
-        return org_queryset(super().get_queryset(), self.organization)
+        queryset = self.scope_queryset(super().get_queryset())
+        return org_queryset(queryset, self.organization, include_shared=self.include_shared)
+
+    def scope_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The hook for subclasses: narrow ``queryset`` (the class's ``queryset``); the organization
+        filter is applied to the result."""
+        return queryset
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from kolony.accounts import api as accounts_api
+from kolony.core import media
 from kolony.core import views as core_views
 
 router = DefaultRouter()
@@ -42,8 +43,6 @@ urlpatterns = [
     path("api/v1/", include((api_patterns, "api"))),
 ]
 urlpatterns += [path(prefix, include(module)) for prefix, module in APP_PAGES if _app_installed(module)]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Customer files: never served from MEDIA_ROOT directly (in any DEBUG mode); one tenancy-checked
+# view answers every one of them (kolony/core/media.py).
+urlpatterns += [path(settings.MEDIA_URL.strip("/") + "/<slug:kind>/<path:key>", media.media_view, name="media")]

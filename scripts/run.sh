@@ -23,7 +23,10 @@ say "Starting an RQ worker (queues default, render)"
 mkdir -p var/log
 $PY manage.py rqworker default render --with-scheduler >var/log/worker.log 2>&1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+# Sends jobs saved while Redis was down and re-queues jobs of killed workers, even while the worker is busy.
+$PY manage.py outbox_sweep --loop >var/log/sweep.log 2>&1 &
+SWEEPER=$!
+trap 'kill $WORKER $SWEEPER 2>/dev/null || true' EXIT INT TERM
 
 say "Kolony is running at http://127.0.0.1:$PORT/  (sign in as demo@kolony.test; Ctrl-C stops it)"
 $PY manage.py runserver "0.0.0.0:$PORT"

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from .models import Asset, BrandKit, EditOperation, Render, Scene, VideoJob, Voice, WorkflowTemplate
 
@@ -12,8 +13,8 @@ class SceneInline(admin.TabularInline):
 class RenderInline(admin.TabularInline):
     model = Render
     extra = 0
-    fields = ["number", "outputs", "quality_metrics", "performance", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ("number", "outputs", "quality_metrics", "performance", "created_at")
+    fields = readonly_fields
 
 
 @admin.register(VideoJob)
@@ -35,7 +36,7 @@ class VideoJobAdmin(admin.ModelAdmin):
             try:
                 video_job_enqueue_render(job=job, user=request.user)
                 done += 1
-            except Exception as exc:  # show each refusal, keep going
+            except (ValidationError, PermissionDenied) as exc:  # show each refusal, keep going
                 self.message_user(request, f"{job}: {exc}", messages.WARNING)
         self.message_user(request, f"Queued {done} render(s).")
 

@@ -1,15 +1,15 @@
 """REST API of the Video Studio (``/api/v1/``): video jobs, assets, templates, voices."""
 
 from django.core.exceptions import ValidationError
-from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from kolony.tenancy import HasOrgCapability, OrgScopedViewSetMixin
+from kolony.core.media import media_url
+from kolony.core.request_validation import ID_MAX, FormParser, MultiPartParser
+from kolony.tenancy import HasOrgCapability, OrgScopedViewSetMixin, not_tenant_data
 
 from . import selectors, services
 from .models import Asset, AssetKind, Render, Scene, VideoJob, Voice, WorkflowTemplate
@@ -43,8 +43,9 @@ class AssetSerializer(serializers.ModelSerializer):
                   "checksum", "metadata", "url", "created_at"]
 
     def get_url(self, obj) -> str:
+        """The file through the tenancy-checked media view (session or ``Authorization: Token``)."""
         request = self.context.get("request")
-        path = reverse("videogen:asset_download", args=[obj.pk])
+        path = media_url("asset", obj.pk)
         return request.build_absolute_uri(path) if request else path
 
 
@@ -90,7 +91,7 @@ class RenderSerializer(serializers.ModelSerializer):
 
     def _url(self, asset_id):
         request = self.context.get("request")
-        path = reverse("videogen:asset_download", args=[asset_id])
+        path = media_url("asset", asset_id)  # answers the session and Authorization: Token alike
         return request.build_absolute_uri(path) if request else path
 
     def get_downloads(self, obj) -> dict:
@@ -100,17 +101,35 @@ class RenderSerializer(serializers.ModelSerializer):
         return self._url(obj.poster_id) if obj.poster_id else None
 
 
+class FallbackSerializer(serializers.Serializer):
+    stage = serializers.CharField(help_text="plan or scenes")
+    scene = serializers.IntegerField(allow_null=True, help_text="1-based scene number; null for the plan")
+    # "from" is a Python keyword: declared below
+    to = serializers.CharField()
+    reason = serializers.CharField()
+    message = serializers.CharField(help_text="e.g. Scene 3 used the photo instead of the uploaded clip: …")
+
+
+FallbackSerializer._declared_fields["from"] = serializers.CharField(help_text="the planned source")
+
+
 class VideoJobSerializer(serializers.ModelSerializer):
     scenes = SceneSerializer(many=True, read_only=True)
     renders = RenderSerializer(many=True, read_only=True)
     error = serializers.CharField(source="error_message", read_only=True)
     ws_url = serializers.SerializerMethodField()
     active = serializers.BooleanField(source="in_progress", read_only=True)
+    fallbacks = serializers.SerializerMethodField(
+        help_text="What the latest render could not use as planned, scene by scene (from its trace).")
 
     class Meta:
         model = VideoJob
         fields = ["id", "title", "campaign", "status", "active", "progress", "phase", "error", "plan_version", "planner", "brief",
-                  "created_at", "started_at", "completed_at", "ws_url", "scenes", "renders"]
+                  "created_at", "started_at", "completed_at", "ws_url", "fallbacks", "scenes", "renders"]
+
+    @extend_schema_field(FallbackSerializer(many=True))
+    def get_fallbacks(self, obj) -> list:
+        return selectors.job_fallbacks(job=obj)
 
     def get_ws_url(self, obj) -> str:
         return ws_url(self.context["request"], obj.pk) if "request" in self.context else f"/ws/video-jobs/{obj.pk}/"
@@ -125,9 +144,9 @@ class VideoJobCreateSerializer(serializers.Serializer):
     """The brief itself (see ``examples/coffee_brief.json``), images as uploaded asset ids, plus
     optional ``template`` (a workflow template id) and ``title``."""
 
-    template = serializers.IntegerField(required=False, allow_null=True)
+    template = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX)
     title = serializers.CharField(required=False, allow_blank=True, max_length=120)
-    campaign = serializers.IntegerField(required=False, allow_null=True)
+    campaign = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=ID_MAX)
 
 
 QUEUED = inline_serializer("VideoJobQueued", {
@@ -142,11 +161,10 @@ class VideoJobViewSet(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.Retri
 
     queryset = VideoJob.objects.select_related("created_by")
 
-    def get_queryset(self):
-        qs = super().get_queryset()
+    def scope_queryset(self, queryset):
         if self.action == "retrieve":
-            qs = qs.prefetch_related("scenes", "renders")
-        return qs
+            queryset = queryset.prefetch_related("scenes", "renders")
+        return queryset
 
     def get_serializer_class(self):
         return VideoJobListSerializer if self.action == "list" else VideoJobSerializer
@@ -193,18 +211,15 @@ class WorkflowTemplateSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "description", "parameters", "scene_recipe", "builtin", "created_at"]
 
 
-class WorkflowTemplateViewSet(viewsets.ReadOnlyModelViewSet):
+class WorkflowTemplateViewSet(OrgScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Built-in workflow templates and your organization's own."""
 
     serializer_class = WorkflowTemplateSerializer
-    permission_classes = [IsAuthenticated, HasOrgCapability]
-    queryset = WorkflowTemplate.objects.none()
+    queryset = WorkflowTemplate.objects.all()
+    include_shared = True  # built-ins (no organization) are everyone's
 
-    def get_queryset(self):
-        from kolony.tenancy import api_membership
-
-        membership = api_membership(self.request)
-        return selectors.template_list(organization=membership.organization if membership else None)
+    def scope_queryset(self, queryset):
+        return selectors.template_list(organization=self.organization)
 
 
 class VoiceSerializer(serializers.ModelSerializer):
@@ -213,6 +228,7 @@ class VoiceSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "language", "engine", "engine_voice_id", "emotion_profile"]
 
 
+@not_tenant_data("voices are installed on the server and shared by every organization")
 class VoiceViewSet(viewsets.ReadOnlyModelViewSet):
     """Voices the TTS engines on this server can speak."""
 

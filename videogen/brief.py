@@ -157,6 +157,16 @@ class Brief(BaseModel):
         return self.model_dump(mode="json")
 
 
+MAX_ID = 2**63 - 1
+
+
+def is_asset_id(value) -> bool:
+    """True for an id as a brief names uploaded assets (the Studio's ``images``, ``brand.logo``): a
+    JSON whole number 1 … 2**63-1. ``true``/``false`` (Python bools are ints), ``1.0`` and ``"1"``
+    are not ids."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def _loc(loc: tuple) -> str:
     out = ""
     for part in loc:
@@ -236,9 +246,9 @@ def load_image(path: Path) -> Image.Image:
     """Open a checked image as RGBA (EXIF orientation applied), long side ≤ WORKING_IMAGE_SIDE px."""
     from PIL import ImageOps
 
-    with Image.open(path) as im:
-        im.draft("RGB", (WORKING_IMAGE_SIDE, WORKING_IMAGE_SIDE))  # cheap JPEG downscale on decode
-        im = ImageOps.exif_transpose(im)
+    with Image.open(path) as opened:
+        opened.draft("RGB", (WORKING_IMAGE_SIDE, WORKING_IMAGE_SIDE))  # cheap JPEG downscale on decode
+        im: Image.Image = ImageOps.exif_transpose(opened)
         if im.mode not in ("RGBA", "RGB"):
             im = im.convert("RGBA" if ("A" in im.getbands() or "transparency" in im.info) else "RGB")
         if max(im.size) > WORKING_IMAGE_SIDE:
@@ -269,9 +279,9 @@ def brief_from_dict(
         brief = Brief.model_validate(data)
     except ValidationError as exc:
         # report file problems too, so the marketer fixes everything in one go
-        problems = _pydantic_problems(exc)
+        problems: list[str] = _pydantic_problems(exc)
         bad_fields = {p.split(":")[0] for p in problems}
-        raw_images = data.get("images") if isinstance(data.get("images"), list) else []
+        raw_images: list = data["images"] if isinstance(data.get("images"), list) else []
         for i, p in enumerate(raw_images):
             if isinstance(p, str) and f"images[{i}]" not in bad_fields:
                 full = Path(p) if Path(p).is_absolute() else base / p
@@ -279,7 +289,7 @@ def brief_from_dict(
         logo = (data.get("brand") or {}).get("logo") if isinstance(data.get("brand"), dict) else None
         if isinstance(logo, str) and "brand.logo" not in bad_fields:
             problems += check_image(Path(logo) if Path(logo).is_absolute() else base / logo, "brand.logo")
-        raw_clips = data.get("clips") if isinstance(data.get("clips"), list) else []
+        raw_clips: list = data["clips"] if isinstance(data.get("clips"), list) else []
         for i, c in enumerate(raw_clips):
             p = c.get("path") if isinstance(c, dict) else None
             if isinstance(p, str) and not any(f.startswith(f"clips[{i}]") for f in bad_fields):
@@ -288,7 +298,7 @@ def brief_from_dict(
                                        float(start) if isinstance(start, (int, float)) else 0.0, f"clips[{i}]")
         raise BriefError(problems) from None
 
-    problems: list[str] = []
+    problems = []
     resolved = []
     for i, p in enumerate(brief.images):
         full = p if p.is_absolute() else (base / p)

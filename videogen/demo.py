@@ -22,6 +22,7 @@ from . import services
 from .footage import extract_frame
 from .models import Asset, AssetKind, JobStatus, Render, VideoJob
 from .plan_store import plan_snapshot
+from .rendering import render_performance
 from .uploads import _sha256, asset_create_from_file
 
 EXAMPLES = Path(settings.BASE_DIR) / "examples"
@@ -68,24 +69,26 @@ def seed(*, organization, user, stdout) -> VideoJob:
 def _import_cli_render(job: VideoJob, folder: Path, ratios: list[str]) -> Render:
     trace = json.loads((folder / "trace.json").read_text())
     org, user = job.organization, job.created_by
-    outputs = {}
+    outputs, posters = {}, {}
     for ratio in ratios:
         spec = get_format(ratio)
+        poster_png = folder / f"poster-{spec.stem}.png"  # each format's own poster frame
+        if not poster_png.exists():
+            extract_frame(folder / f"{spec.stem}.mp4", 1.0, poster_png)
+        posters[ratio] = asset_create_from_file(organization=org, user=user, path=poster_png, kind=AssetKind.INTERMEDIATE,
+                                                name=f"aurora-poster-{spec.stem}.png", content_type="image/png",
+                                                width=spec.width, height=spec.height, metadata={"poster_of": job.pk, "ratio": ratio})
         asset = asset_create_from_file(organization=org, user=user, path=folder / f"{spec.stem}.mp4", kind=AssetKind.RENDER,
                                        name=f"aurora-cold-brew-{spec.stem}.mp4", width=spec.width, height=spec.height,
-                                       content_type="video/mp4", metadata={"ratio": ratio, "job": job.pk, "source": "render_ad"})
+                                       content_type="video/mp4", metadata={"ratio": ratio, "job": job.pk, "source": "render_ad",
+                                                                           "poster": posters[ratio].pk})
         outputs[ratio] = asset.pk
-    poster_png = folder / "poster.png"
-    if not poster_png.exists():
-        extract_frame(folder / f"{get_format(ratios[0]).stem}.mp4", 1.0, poster_png)
-    poster = asset_create_from_file(organization=org, user=user, path=poster_png, kind=AssetKind.INTERMEDIATE,
-                                    name="aurora-poster.png", content_type="image/png")
+    poster = posters[ratios[0]]
     seconds = float(trace.get("generation_time_seconds") or 0)
     render = Render.objects.create(
         job=job, number=1, outputs=outputs, poster=poster, created_by=user, plan_snapshot=plan_snapshot(job),
         quality_metrics=trace.get("quality_metrics") or {},
-        performance={"generation_time_seconds": round(seconds, 2), "model_used": "cpu-template/" + str(trace.get("job", {}).get("engine_version", "")),
-                     "cost_usd": round(seconds * 0.04 / 3600, 5)},
+        performance=render_performance(trace, seconds),
     )
     VideoJob.objects.filter(pk=job.pk).update(status=JobStatus.COMPLETED, progress=100, phase="done", trace=trace)
     return render

@@ -11,7 +11,6 @@ from pathlib import Path
 from django.db import transaction
 
 from videogen.render.ffmpeg import ffmpeg_exe
-from videogen.render.formats import RATIOS, get_format
 
 from .models import Asset, AssetKind
 from .uploads import asset_create_from_file, asset_local_path
@@ -41,7 +40,7 @@ def detect_shots(path: Path, *, threshold: float = SHOT_THRESHOLD) -> list[tuple
 
 def extract_frame(path: Path, at_seconds: float, target: Path) -> Path:
     """Writes the frame at ``at_seconds`` of ``path`` to ``target`` (PNG). Raises RuntimeError."""
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - argument list (no shell), program resolved by path
         [ffmpeg_exe(), "-v", "error", "-y", "-ss", f"{at_seconds:.3f}", "-i", str(path), "-frames:v", "1", str(target)],
         capture_output=True, text=True, timeout=60,
     )
@@ -58,7 +57,7 @@ def footage_analyse(*, asset_id: int) -> Asset:
         src = asset_local_path(asset, Path(tmp))
         try:
             shots = detect_shots(src)
-        except Exception as exc:  # PySceneDetect/OpenCV could not decode: keep the clip as one shot
+        except Exception as exc:  # noqa: BLE001 - PySceneDetect/OpenCV could not decode: keep the clip as one shot
             logger.warning("shot detection failed for asset %s: %s", asset.pk, exc)
             shots = []
         if not shots:
@@ -70,35 +69,10 @@ def footage_analyse(*, asset_id: int) -> Asset:
                 organization=asset.organization, user=asset.created_by, path=frame, kind=AssetKind.INTERMEDIATE,
                 name=f"{Path(asset.original_name).stem}-shot{index + 1}.png", metadata={"keyframe_of": asset.pk, "shot": index},
             )
-            entries.append({"index": index, "start": start, "end": end, "duration": round(end - start, 3), "keyframe_asset_id": keyframe.pk})
+            entries.append({"index": index, "start": start, "end": end, "duration": round(end - start, 3),
+                            "keyframe_asset_id": keyframe.pk})
     with transaction.atomic():
         asset = Asset.objects.select_for_update().get(pk=asset.pk)
         asset.metadata = {**asset.metadata, "shots": entries}
         asset.save(update_fields=["metadata"])
     return asset
-
-
-def prepare_shot(source: Path, target: Path, *, start: float, duration: float, ratio: str, cleanup: tuple[str, ...] = ()) -> Path:
-    """Cuts ``duration`` seconds from ``start`` of ``source``, fills the ratio's frame (scale to
-    cover, centre crop), applies the chosen ``cleanup`` filters, and writes an H.264 MP4 at 30 fps
-    with no audio. Sizes from :data:`videogen.render.formats.RATIOS`. Raises ValueError/RuntimeError."""
-    if ratio not in RATIOS:
-        raise ValueError(f"unknown aspect ratio {ratio!r}")
-    unknown = [c for c in cleanup if c not in CLEANUP_FILTERS]
-    if unknown:
-        raise ValueError(f"unknown clean-up {unknown}; expected some of {sorted(CLEANUP_FILTERS)}")
-    spec = get_format(ratio)
-    w, h = spec.width, spec.height
-    filters = [CLEANUP_FILTERS[c] for c in cleanup if c != "fps"]
-    filters += [f"scale={w}:{h}:force_original_aspect_ratio=increase", f"crop={w}:{h}", "fps=30", "setsar=1", "format=yuv420p"]
-    tmp_target = target.with_suffix(".part.mp4")
-    result = subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-y", "-ss", f"{start:.3f}", "-t", f"{duration:.3f}", "-i", str(source), "-an",
-         "-vf", ",".join(filters), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", str(tmp_target)],
-        capture_output=True, text=True, timeout=600,
-    )
-    if result.returncode != 0:
-        tmp_target.unlink(missing_ok=True)
-        raise RuntimeError(f"could not prepare the shot: {result.stderr.strip()[-300:]}")
-    tmp_target.replace(target)
-    return target

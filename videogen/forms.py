@@ -54,7 +54,6 @@ class BriefForm(forms.Form):
         voices = [(v.engine_voice_id, f"{v.name} ({v.language})") for v in library]
         self.fields["voice"].choices = [("", "Default (English, US)"), ("none", "No voiceover (music only)")] + voices
         from campaigns.models import Campaign
-
         from kolony.tenancy import org_queryset
 
         campaigns = org_queryset(Campaign, organization).exclude(status="archived").order_by("name").values_list("pk", "name")[:200]
@@ -72,7 +71,8 @@ class BriefForm(forms.Form):
 
         from .models import Asset
 
-        found = set(org_queryset(Asset, self.organization).filter(pk__in=ids, kind__in=[AssetKind.IMAGE, AssetKind.LOGO]).values_list("pk", flat=True))
+        pictures = org_queryset(Asset, self.organization).filter(pk__in=ids, kind__in=[AssetKind.IMAGE, AssetKind.LOGO])
+        found = set(pictures.values_list("pk", flat=True))
         missing = [i for i in ids if i not in found]
         if missing:
             raise forms.ValidationError("A selected photo no longer exists; remove it and try again.")
@@ -90,7 +90,9 @@ class BriefForm(forms.Form):
         if self.is_bound and hasattr(self, "cleaned_data") and "images" in self.cleaned_data:
             return self.cleaned_data["images"]
         raw = self.data.get("images", "") if self.is_bound else ""
-        return [int(x) for x in raw.split(",") if x.strip().isdigit()]
+        from kolony.core.request_validation import parse_id
+
+        return [n for x in raw.split(",") if (n := parse_id(x))]
 
     def brief_data(self) -> dict:
         """The brief JSON the services validate (images as asset ids)."""
@@ -132,7 +134,8 @@ class BrandKitForm(forms.Form):
 
         from .models import Asset
 
-        images = org_queryset(Asset, organization).filter(kind__in=[AssetKind.IMAGE, AssetKind.LOGO]).values_list("pk", "original_name")[:100]
+        images = (org_queryset(Asset, organization).filter(kind__in=[AssetKind.IMAGE, AssetKind.LOGO])
+                  .values_list("pk", "original_name")[:100])
         self.fields["logo"].choices = [("", "— no logo —"), *images]
         self.fields["default_voice"].choices = [("", "Default (English, US)")] + [
             (v.engine_voice_id, f"{v.name} ({v.language})") for v in Voice.objects.filter(is_active=True)]

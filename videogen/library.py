@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-BUILTIN_TEMPLATES = [
+BUILTIN_TEMPLATES: list[dict[str, Any]] = [
     {"name": "Product hero 15 s", "description": "Hook, three benefits, product close-up, offer and end card.",
-     "parameters": {"request_type": "marketing_video", "duration": 15, "style": "vibrant", "aspect_ratios": ["9:16", "1:1", "4:5", "16:9"]}},
+     "parameters": {"request_type": "marketing_video", "duration": 15, "style": "vibrant",
+                    "aspect_ratios": ["9:16", "1:1", "4:5", "16:9"]}},
     {"name": "Offer countdown 6 s bumper", "description": "A 6-second bumper: the offer, the product, the call to action.",
-     "parameters": {"request_type": "social_media", "duration": 6, "style": "vibrant", "aspect_ratios": ["9:16", "16:9"], "call_to_action": "Shop now"}},
+     "parameters": {"request_type": "social_media", "duration": 6, "style": "vibrant", "aspect_ratios": ["9:16", "16:9"],
+                    "call_to_action": "Shop now"}},
     {"name": "Testimonial 30 s", "description": "A calmer story: problem, customer words, product, offer.",
      "parameters": {"request_type": "story", "duration": 30, "style": "casual", "aspect_ratios": ["9:16", "4:5"]}},
     {"name": "Explainer 30 s", "description": "How it works in four steps, professional look.",
@@ -82,7 +85,10 @@ def voice_sample(voice) -> Path:
 
     if voice.sample_audio and voice.sample_audio.storage.exists(voice.sample_audio.name):
         return Path(voice.sample_audio.path)
-    samples = get_backend(voice.engine).synthesize(SAMPLE_SENTENCE, voice=voice.engine_voice_id, rate_wpm=165)
+    backend = get_backend(voice.engine)
+    if backend is None:
+        raise ValueError(f"voice {voice.pk} has no speaking engine ({voice.engine!r})")
+    samples = backend.synthesize(SAMPLE_SENTENCE, voice=voice.engine_voice_id, rate_wpm=165)
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
         w.setnchannels(1)

@@ -24,9 +24,26 @@ class AssetKind(models.TextChoices):
     INTERMEDIATE = "intermediate", "Intermediate"
 
 
+def storage_safe_name(filename: str, *, max_stem: int = 60) -> str:
+    """``filename`` without folders, its stem cut to ``max_stem`` characters and its extension
+    (lower-cased, up to 10 characters) kept: what a stored file is named after its random token."""
+    from pathlib import PurePath
+
+    name = PurePath(str(filename).replace("\\", "/")).name or "file"
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > 10:
+        stem, ext = name, ""
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:max_stem].strip("._") or "file"
+    return f"{stem}.{ext.lower()}" if ext else stem
+
+
 def asset_upload_to(instance: "Asset", filename: str) -> str:
+    """``org-<id>/<kind>/<yyyy>/<mm>/<random token>/<name>``: the token (128 bits) makes stored
+    names unguessable even where the storage is reachable without the app."""
+    import secrets
+
     day = timezone.now()
-    return f"org-{instance.organization_id}/{instance.kind}/{day:%Y/%m}/{filename}"
+    return f"org-{instance.organization_id}/{instance.kind}/{day:%Y/%m}/{secrets.token_hex(16)}/{storage_safe_name(filename)}"
 
 
 class Asset(OrgOwned):

@@ -37,7 +37,14 @@ from videogen.render.ffmpeg import RenderCancelled
 from videogen.render.fonts import FontNotFoundError, check_fonts, font_path
 from videogen.render.formats import FORMATS, RATIOS, X264_CRF, X264_PRESET
 from videogen.render.layers import (
-    Canvas, grade, logo_layer, prepare_logo, render_plate, render_text_layer, scrim_layer, uses_full_bleed,
+    Canvas,
+    grade,
+    logo_layer,
+    prepare_logo,
+    render_plate,
+    render_text_layer,
+    scrim_layer,
+    uses_full_bleed,
 )
 from videogen.render.music import make_music
 from videogen.render.quality import QualityReport, VideoTap, analyze, summarize
@@ -53,9 +60,21 @@ ENGINE_VERSION = "kolony-cpu-1.0"
 PHASE_WEIGHTS = {"plan": 5, "scenes": 10, "voice": 10, "compose": 5, "encode": 60, "checks": 10}
 STORYBOARD_ONLY_WEIGHTS = {"plan": 30, "scenes": 70}
 
-# Cost basis for the trace's estimate (USD). CPU: a 2-vCPU cloud worker at about $0.07/h.
+# The one cost basis (USD) of a render: the trace's ``cost_estimate`` and ``Render.performance``
+# both come from :func:`cost_estimate`. CPU: a 2-vCPU cloud worker at about $0.07/h.
 CPU_COST_PER_SECOND = 0.00002
 LLM_COST_PER_1K_TOKENS = 0.0005
+
+
+def cost_estimate(cpu_seconds: float, llm_tokens: int = 0) -> dict:
+    """``{"usd", "basis", "gpu_seconds"}``: the estimated cost of ``cpu_seconds`` of CPU wall time
+    and ``llm_tokens`` LLM tokens (USD rounded to 6 places; ``basis`` says how, for people)."""
+    return {
+        "usd": round(cpu_seconds * CPU_COST_PER_SECOND + llm_tokens / 1000 * LLM_COST_PER_1K_TOKENS, 6),
+        "basis": (f"{cpu_seconds:.1f} s CPU wall time × ${CPU_COST_PER_SECOND}/s + {llm_tokens} LLM tokens "
+                  f"× ${LLM_COST_PER_1K_TOKENS}/1k"),
+        "gpu_seconds": 0,
+    }
 
 __all__ = ["run_pipeline", "warm_up", "PipelineResult", "RenderCancelled", "ENGINE_VERSION", "PHASE_WEIGHTS"]
 
@@ -446,11 +465,7 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
     tokens = trace.extra.get("llm_tokens", 0)
     trace.extra["quality_metrics"] = metrics
     trace.extra["quality"] = quality
-    trace.extra["cost_estimate"] = {
-        "usd": round(gen * CPU_COST_PER_SECOND + tokens / 1000 * LLM_COST_PER_1K_TOKENS, 6),
-        "basis": f"{gen:.1f} s CPU wall time × ${CPU_COST_PER_SECOND}/s + {tokens} LLM tokens × ${LLM_COST_PER_1K_TOKENS}/1k",
-        "gpu_seconds": 0,
-    }
+    trace.extra["cost_estimate"] = cost_estimate(gen, tokens)
     trace.outputs = {
         r: {"path": f"{FORMATS[r].stem}.mp4", "bytes": p.stat().st_size} for r, p in outputs.items()
     }

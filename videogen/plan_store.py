@@ -8,7 +8,7 @@ A *snapshot* is the plain list of scene dicts (with ``image_asset_id``) used by 
 from __future__ import annotations
 
 from videogen.planner.schema import Scene as PlanScene
-from videogen.planner.schema import ScenePlan
+from videogen.planner.schema import ScenePlan, Visual
 
 from .models import Scene, VideoJob
 
@@ -88,7 +88,7 @@ def plan_from_snapshot(snapshot: list[dict], *, seed: int, planner: str, image_a
         scenes.append(PlanScene(
             id=s["scene_key"], role=s["role"], duration=s["duration"], voiceover=s.get("voiceover", ""),
             on_screen_text=s.get("on_screen_text", ""), subtext=s.get("subtext", ""),
-            visual={"source": source, "image_index": index, "clip_index": clip_index},
+            visual=Visual.model_validate({"source": source, "image_index": index, "clip_index": clip_index}),
             **{k: layout[k] for k in ("motion", "text_animation", "transition") if k in layout},
         ))
     return ScenePlan(seed=seed, planner=planner or "rules", scenes=scenes)

@@ -7,12 +7,17 @@ Message shape (the WebSocket sends it as-is):
 
 from __future__ import annotations
 
+import logging
 import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from kolony.core.rediscache import REDIS_DOWN_ERRORS
+
 from .models import VideoJob
+
+log = logging.getLogger(__name__)
 
 PERSIST_EVERY_S = 0.5
 CANCEL_CHECK_EVERY_S = 0.5
@@ -29,9 +34,15 @@ def state_message(job: VideoJob) -> dict:
 
 
 def publish(job_id: int, message: dict) -> None:
+    """Sends ``message`` to the job's watchers. Live progress needs Redis: while it is unreachable
+    the message is dropped (the page and the API read the state stored on the job)."""
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    try:
         async_to_sync(layer.group_send)(group_name(job_id), {"type": "job.progress", "message": message})
+    except (OSError, *REDIS_DOWN_ERRORS) as exc:
+        log.warning("live progress of job %s not sent (Redis unreachable): %s", job_id, exc)
 
 
 def publish_state(job: VideoJob) -> None:

@@ -12,21 +12,30 @@ from django.db import transaction
 from django.db.models import Max
 
 from kolony.accounts.services import audit_log
-from videogen.pipeline import RenderCancelled, run_pipeline
+from videogen.pipeline import RenderCancelled, cost_estimate, run_pipeline
 from videogen.render.formats import get_format
 
 from .footage import extract_frame
 from .models import AssetKind, JobStatus, Render, VideoJob
 from .plan_store import clip_sources, images_for_snapshot, plan_from_snapshot, plan_snapshot
 from .progress import ProgressReporter, publish_state
-from .services import brief_image_ids, brief_for_engine, work_dir
+from .services import brief_for_engine, brief_image_ids, work_dir
 from .uploads import asset_create_from_file
 
 logger = logging.getLogger(__name__)
 
-# Rough compute cost of a CPU render, for the trace and Render.performance (USD per core-second of
-# a general-purpose cloud VM, ≈ $0.04 per vCPU-hour).
-CPU_COST_USD_PER_SECOND = 0.04 / 3600
+
+
+def render_performance(trace: dict, seconds: float | None = None) -> dict:
+    """``Render.performance`` of a finished render: ``{"generation_time_seconds", "model_used",
+    "cost_usd"}``, the cost being the trace's own ``cost_estimate`` (one rate, one source:
+    :func:`videogen.pipeline.cost_estimate`), so the job's ``trace.json`` and the render agree.
+    ``seconds`` defaults to the trace's ``generation_time_seconds``."""
+    seconds = float(trace.get("generation_time_seconds") or 0) if seconds is None else float(seconds)
+    estimate = trace.get("cost_estimate") or cost_estimate(seconds)
+    return {"generation_time_seconds": round(seconds, 2),
+            "model_used": "cpu-template/" + str(trace.get("job", {}).get("engine_version", "")),
+            "cost_usd": estimate["usd"]}
 
 
 def scene_cache_dir() -> Path:
@@ -86,18 +95,22 @@ def _fail(job_id: int, message: str) -> None:
 
 def _store_render(job: VideoJob, result, snapshot) -> Render:
     org, user = job.organization, job.created_by
-    assets = {}
+    assets, posters = {}, {}
     for ratio, path in result.outputs.items():
         spec = get_format(ratio)
+        # each format's own poster frame (its MP4 asset's metadata["poster"]), so a player never shows another shape
+        poster_path = extract_frame(path, min(1.0, result.plan.total_duration / 3),
+                                    Path(result.trace_path).parent / f"poster-{spec.stem}.png")
+        posters[ratio] = asset_create_from_file(organization=org, user=user, path=poster_path, kind=AssetKind.INTERMEDIATE,
+                                                name=f"{job.title[:60]}-poster-{spec.stem}.png",
+                                                width=spec.width, height=spec.height, metadata={"poster_of": job.pk, "ratio": ratio})
         assets[ratio] = asset_create_from_file(
             organization=org, user=user, path=path, kind=AssetKind.RENDER, name=f"{job.title[:60]}-{spec.stem}.mp4",
             width=spec.width, height=spec.height, duration_seconds=round(result.plan.total_duration, 3),
-            metadata={"ratio": ratio, "job": job.pk, "quality": result.quality.get(ratio, {})},
+            metadata={"ratio": ratio, "job": job.pk, "quality": result.quality.get(ratio, {}), "poster": posters[ratio].pk},
         )
-    first_ratio = next(iter(result.outputs))
-    poster_path = extract_frame(result.outputs[first_ratio], min(1.0, result.plan.total_duration / 3), Path(result.trace_path).parent / "poster.png")
-    poster = asset_create_from_file(organization=org, user=user, path=poster_path, kind=AssetKind.INTERMEDIATE,
-                                    name=f"{job.title[:60]}-poster.png", metadata={"poster_of": job.pk})
+    first_ratio = next((r for r in job.brief.get("aspect_ratios") or [] if r in posters), next(iter(result.outputs)))
+    poster = posters[first_ratio]
     seconds = round(result.generation_time_seconds, 2)
     with transaction.atomic():
         locked = VideoJob.objects.select_for_update().get(pk=job.pk)
@@ -105,8 +118,7 @@ def _store_render(job: VideoJob, result, snapshot) -> Render:
         render = Render.objects.create(
             job=locked, number=number, outputs={r: a.pk for r, a in assets.items()}, poster=poster,
             quality_metrics=result.quality_metrics, plan_snapshot=snapshot, created_by=user,
-            performance={"generation_time_seconds": seconds, "model_used": "cpu-template/" + str(result.trace.get("job", {}).get("engine_version", "")),
-                         "cost_usd": round(seconds * CPU_COST_USD_PER_SECOND, 5)},
+            performance=render_performance(result.trace, seconds),
         )
         locked.trace = result.trace
         if locked.status == JobStatus.RENDERING:

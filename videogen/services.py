@@ -20,12 +20,19 @@ from pydantic import ValidationError as PydanticValidationError
 
 from kolony.accounts.services import audit_log
 from kolony.tenancy import org_queryset
-from videogen.brief import Brief, BriefError, brief_from_dict
+from videogen.brief import Brief, BriefError, brief_from_dict, is_asset_id
 from videogen.planner import plan_scenes
-from videogen.planner.schema import MAX_SCENE_SECONDS, MAX_SCENES, MIN_SCENE_SECONDS, MIN_SCENES
+from videogen.planner.schema import (
+    DURATION_STEP,
+    MAX_SCENE_SECONDS,
+    MAX_SCENES,
+    MIN_SCENE_SECONDS,
+    MIN_SCENES,
+    quantize_durations,
+)
 
 from . import credits
-from .models import Asset, AssetKind, EditOperation, VideoJob, WorkflowTemplate
+from .models import Asset, AssetKind, EditOperation, JobStatus, VideoJob, WorkflowTemplate
 from .plan_store import images_for_snapshot, plan_from_snapshot, plan_snapshot, replace_scenes, snapshot_from_plan
 from .uploads import asset_local_path
 
@@ -64,9 +71,9 @@ def brief_for_engine(*, organization, data: dict, workdir: Path, image_asset_ids
     data = copy.deepcopy(data)
     ids = image_asset_ids if image_asset_ids is not None else brief_image_ids(data)
     problems, paths = [], []
-    assets = {a.pk: a for a in org_queryset(Asset, organization).filter(pk__in=[i for i in ids if isinstance(i, int)])}
+    assets = {a.pk: a for a in org_queryset(Asset, organization).filter(pk__in=[i for i in ids if is_asset_id(i)])}
     for i, asset_id in enumerate(ids):
-        asset = assets.get(asset_id) if isinstance(asset_id, int) else None
+        asset = assets.get(asset_id) if is_asset_id(asset_id) else None
         if asset is None:
             problems.append(f"images[{i}]: no uploaded photo with id {asset_id!r} in this organization")
         elif asset.kind not in (AssetKind.IMAGE, AssetKind.LOGO, AssetKind.INTERMEDIATE):
@@ -76,7 +83,7 @@ def brief_for_engine(*, organization, data: dict, workdir: Path, image_asset_ids
     data["images"] = paths
     brand = data.get("brand")
     if isinstance(brand, dict) and brand.get("logo") is not None:
-        logo = org_queryset(Asset, organization).filter(pk=brand["logo"]).first() if isinstance(brand["logo"], int) else None
+        logo = org_queryset(Asset, organization).filter(pk=brand["logo"]).first() if is_asset_id(brand["logo"]) else None
         if logo is None:
             problems.append(f"brand.logo: no uploaded logo with id {brand['logo']!r} in this organization")
             brand["logo"] = None
@@ -95,8 +102,8 @@ def brief_for_engine(*, organization, data: dict, workdir: Path, image_asset_ids
     except BriefError as exc:
         problems += exc.problems
         brief = None
-    if problems:
-        raise ValidationError(_problems_to_errors(problems))
+    if problems or brief is None:
+        raise ValidationError(_problems_to_errors(problems or ["brief: the brief could not be read."]))
     return brief
 
 
@@ -173,8 +180,12 @@ def _validate_snapshot(job: VideoJob, snapshot: list[dict]) -> None:
 
 def _rebalance(snapshot: list[dict], total: float, fixed: set[int]) -> None:
     """Scales the durations of scenes not in ``fixed`` so the plan lasts ``total`` seconds, keeping
-    each within the engine's 1–20 s. Raises ValidationError when that is impossible."""
-    fixed_sum = sum(s["duration"] for i, s in enumerate(snapshot) if i in fixed)
+    each within the engine's 1–20 s, every duration a multiple of 0.1 s (``DURATION_STEP``; fixed
+    scenes are rounded to it too) and the total within 0.05 s of ``total`` (exact for whole
+    tenths). Raises ValidationError when that is impossible."""
+    for i in fixed:
+        snapshot[i]["duration"] = round(round(snapshot[i]["duration"] / DURATION_STEP) * DURATION_STEP, 3)
+    fixed_sum = round(sum(s["duration"] for i, s in enumerate(snapshot) if i in fixed), 3)
     free = [i for i in range(len(snapshot)) if i not in fixed]
     remaining = total - fixed_sum
     if not free:
@@ -203,11 +214,17 @@ def _rebalance(snapshot: list[dict], total: float, fixed: set[int]) -> None:
                 weight = snapshot[i]["duration"] if share != len(pending) else 1
                 snapshot[i]["duration"] = budget * weight / share
             break
-    # Round to whole frames (1/30 s) and put the rounding remainder on the last free scene.
-    for i in free:
-        snapshot[i]["duration"] = round(round(snapshot[i]["duration"] * 30) / 30, 3)
-    drift = round(total - sum(s["duration"] for s in snapshot), 3)
-    snapshot[free[-1]]["duration"] = round(snapshot[free[-1]]["duration"] + drift, 3)
+    # Round to steps of 0.1 s (the Seconds field's step; whole frames) so the free scenes fill
+    # exactly what is left of the total rounded to 0.1 s (largest remainder first).
+    target = round(round(total / DURATION_STEP) * DURATION_STEP - fixed_sum, 3)
+    try:
+        seconds = quantize_durations([snapshot[i]["duration"] for i in free], target)
+    except ValueError:
+        raise ValidationError({"duration": [
+            f"That leaves {target:.1f} s for the other {len(free)} scene(s); each needs {MIN_SCENE_SECONDS:g}–{MAX_SCENE_SECONDS:g} s "
+            f"for the ad to stay {total:g} s long."]}) from None
+    for i, value in zip(free, seconds, strict=True):
+        snapshot[i]["duration"] = value
 
 
 def _find(snapshot: list[dict], scene_key: str) -> int:
@@ -243,7 +260,8 @@ def _total(job: VideoJob, snapshot: list[dict]) -> float:
 
 def scene_update(*, job: VideoJob, user, scene_key: str, changes: dict, expected_version: int | None = None) -> VideoJob:
     """Edits a scene's text (``voiceover``, ``on_screen_text``, ``subtext``) and/or ``duration``
-    (seconds; the other scenes absorb the difference so the ad keeps its length)."""
+    (seconds, rounded to 0.1 s; the other scenes absorb the difference so the ad keeps its length).
+    Raises ValidationError keyed by field (``duration``, ``plan_version``, ``scene``…)."""
     unknown = set(changes) - EDITABLE_FIELDS - {"duration"}
     if unknown:
         raise ValidationError({sorted(unknown)[0]: ["This field cannot be edited."]})
@@ -259,9 +277,11 @@ def scene_update(*, job: VideoJob, user, scene_key: str, changes: dict, expected
                 parts.append(field.replace("_", " "))
         if "duration" in changes and changes["duration"] not in (None, ""):
             try:
-                seconds = round(float(changes["duration"]), 3)
+                typed = float(changes["duration"])
             except (TypeError, ValueError):
                 raise ValidationError({"duration": ["Enter the scene length in seconds, e.g. 2.5."]}) from None
+            # the form shows 2 decimals: a value it echoes back unchanged is no duration edit
+            seconds = snapshot[i]["duration"] if abs(typed - snapshot[i]["duration"]) < 0.005 else round(typed, 1)
             if not MIN_SCENE_SECONDS <= seconds <= MAX_SCENE_SECONDS:
                 raise ValidationError({"duration": [f"A scene lasts {MIN_SCENE_SECONDS:g}–{MAX_SCENE_SECONDS:g} s (got {seconds:g})."]})
             if abs(seconds - snapshot[i]["duration"]) > 1e-6:
@@ -318,7 +338,8 @@ def scene_trim_clip(*, job: VideoJob, user, scene_key: str, clip: Asset, start: 
         if not 0 <= float(start) < length:
             raise ValidationError({"start": [f"Start must be between 0 and {length:.1f} s (the clip's length)."]})
         snapshot[i]["visual_source"] = "uploaded_clip"
-        snapshot[i]["layout"] = {**snapshot[i].get("layout", {}), "clip": {"asset_id": clip.pk, "start": round(float(start), 3), "cleanup": cleanup}}
+        snapshot[i]["layout"] = {**snapshot[i].get("layout", {}),
+                                 "clip": {"asset_id": clip.pk, "start": round(float(start), 3), "cleanup": cleanup}}
         return f"Scene {i + 1}: clip {clip.original_name} from {float(start):.1f} s"
 
     return _edit(job=job, user=user, expected_version=expected_version, op=EditOperation.Op.TRIM_CLIP, scene_key=scene_key, mutate=mutate)
@@ -335,7 +356,8 @@ def scene_add(*, job: VideoJob, user, after_key: str | None = None, expected_ver
         new = {
             "scene_key": f"s{secrets.token_hex(3)}", "role": "benefit", "duration": min(3.0, total / (len(snapshot) + 1)),
             "voiceover": "", "on_screen_text": "New scene", "subtext": "", "visual_source": template.get("visual_source", "product_image"),
-            "image_asset_id": template.get("image_asset_id"), "layout": {k: v for k, v in template.get("layout", {}).items() if k != "clip"},
+            "image_asset_id": template.get("image_asset_id"),
+            "layout": {k: v for k, v in template.get("layout", {}).items() if k != "clip"},
         }
         if new["visual_source"] == "uploaded_clip":
             new["visual_source"] = "product_image"
@@ -357,11 +379,17 @@ def scene_remove(*, job: VideoJob, user, scene_key: str, expected_version: int |
         _rebalance(snapshot, total, fixed=set())
         return f"Removed scene {i + 1}"
 
-    return _edit(job=job, user=user, expected_version=expected_version, op=EditOperation.Op.REMOVE_SCENE, scene_key=scene_key, mutate=mutate)
+    return _edit(job=job, user=user, expected_version=expected_version, op=EditOperation.Op.REMOVE_SCENE, scene_key=scene_key,
+                 mutate=mutate)
 
 
+@transaction.atomic
 def edit_undo(*, job: VideoJob, user, expected_version: int | None = None) -> VideoJob:
-    """Undoes the latest edit not yet undone (restores its ``before`` plan)."""
+    """Undoes the latest edit not yet undone (restores its ``before`` plan).
+
+    The edit to undo is chosen under the job's row lock, so two undos at once undo two edits (or
+    the second says "nothing to undo"); never the same edit twice with a no-op history entry."""
+    VideoJob.objects.select_for_update().filter(pk=job.pk).first()  # waits for a concurrent edit/undo
     target = job.edits.filter(undone=False).exclude(op=EditOperation.Op.UNDO).order_by("-id").first()
     if target is None:
         raise ValidationError({"plan": ["There is nothing to undo."]})
@@ -377,17 +405,20 @@ def edit_undo(*, job: VideoJob, user, expected_version: int | None = None) -> Vi
 # --- rendering ----------------------------------------------------------------------------------
 
 def video_job_enqueue_render(*, job: VideoJob, user) -> VideoJob:
-    """Queues a render of the job's current plan on the ``render`` queue once the transaction
-    commits (RQ ``job_timeout`` 30 min, one ``Retry`` if a worker dies). Raises ValidationError
-    while a render is already running, PermissionDenied when credits refuse."""
-    import django_rq
-    from rq import Retry
-    from rq.job import Callback
+    """Queues a render of the job's current plan on the ``render`` queue through the job outbox
+    (:func:`kolony.outbox.services.enqueue_on_commit`): the job is ``pending``/``queued`` and its
+    outbox row is saved in this transaction, and the render reaches RQ once it commits — or, with
+    Redis down, once Redis is back (RQ ``job_timeout`` 30 min, one ``Retry`` if a worker dies).
+
+    A job shown as queued whose RQ job was lost (Redis restarted empty) may be queued again.
+    Raises ValidationError while a render is queued or running, PermissionDenied when credits
+    refuse. Never raises a Redis error."""
+    from kolony.outbox.services import enqueue_on_commit
 
     with transaction.atomic():
         job = VideoJob.objects.select_for_update().get(pk=job.pk)
-        if job.in_progress:
-            raise ValidationError({"status": [f"This job is already {job.get_status_display().lower()}; wait for it or cancel it."]})
+        if job.in_progress and not _queued_render_lost(job):
+            raise ValidationError({"status": [f"This job is already {_busy_text(job)}; wait for it or cancel it."]})
         allowed, reason = credits.render_allowed(organization=job.organization, job=job)
         if not allowed:
             raise PermissionDenied(reason)
@@ -397,13 +428,40 @@ def video_job_enqueue_render(*, job: VideoJob, user) -> VideoJob:
         job.save()
         audit_log(organization=job.organization, actor=user, action="video_job.render_queued", target=job,
                   metadata={"plan_version": job.plan_version})
-        queue = django_rq.get_queue(RENDER_QUEUE)
-        queue.enqueue(  # django-rq's on_db_commit mode: reaches Redis only after COMMIT
-            "videogen.tasks.render_video_job", job.pk, job_id=rq_id, job_timeout=RENDER_JOB_TIMEOUT_S,
-            retry=Retry(max=RENDER_RETRIES), on_failure=Callback("videogen.tasks.render_video_job_failed"),
-            result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600,
-        )
+        enqueue_on_commit(RENDER_QUEUE, "videogen.tasks.render_video_job", job.pk, job_id=rq_id,
+                          job_timeout=RENDER_JOB_TIMEOUT_S, retry=RENDER_RETRIES,
+                          on_failure="videogen.tasks.render_video_job_failed",
+                          result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600)
     return job
+
+
+def _busy_text(job: VideoJob) -> str:
+    from kolony.outbox.services import outbox_pending
+
+    if job.status == JobStatus.PENDING and outbox_pending(rq_job_ids=job.rq_job_ids[-1:]):
+        return "queued (it starts as soon as the render queue is reachable again)"
+    return job.get_status_display().lower() if job.status != JobStatus.PENDING else "queued"
+
+
+def _queued_render_lost(job: VideoJob) -> bool:
+    """True for a job shown as queued (``pending``) whose latest render is neither waiting in the
+    outbox nor known to Redis: Redis lost it, so queuing again is safe. False when Redis can't be
+    asked (the render may still be there)."""
+    import django_rq
+    from rq.job import Job
+
+    from kolony.core.rediscache import REDIS_DOWN_ERRORS
+    from kolony.outbox.services import outbox_pending
+
+    if job.status != JobStatus.PENDING or not job.rq_job_ids:
+        return False
+    latest = job.rq_job_ids[-1:]
+    if outbox_pending(rq_job_ids=latest):
+        return False
+    try:
+        return not Job.exists(latest[0], connection=django_rq.get_connection(RENDER_QUEUE))
+    except REDIS_DOWN_ERRORS:
+        return False
 
 
 def video_job_cancel(*, job: VideoJob, user) -> VideoJob:
@@ -413,6 +471,9 @@ def video_job_cancel(*, job: VideoJob, user) -> VideoJob:
     from rq.exceptions import InvalidJobOperation, NoSuchJobError
     from rq.job import Job
 
+    from kolony.core.rediscache import REDIS_DOWN_ERRORS
+    from kolony.outbox.services import outbox_cancel
+
     with transaction.atomic():
         job = VideoJob.objects.select_for_update().get(pk=job.pk)
         if not job.in_progress:
@@ -420,15 +481,19 @@ def video_job_cancel(*, job: VideoJob, user) -> VideoJob:
             raise ValidationError({"status": [f"This job is {state}; there is nothing to cancel."]})
         job.cancel()
         job.save()
+        outbox_cancel(rq_job_ids=job.rq_job_ids[-1:])  # a render still waiting for Redis never starts
         audit_log(organization=job.organization, actor=user, action="video_job.cancelled", target=job)
-    conn = django_rq.get_connection(RENDER_QUEUE)
-    for rq_id in job.rq_job_ids[-1:]:
-        try:
-            rq_job = Job.fetch(rq_id, connection=conn)
-            if rq_job.get_status() in ("queued", "scheduled", "deferred"):
-                rq_job.cancel()
-        except (NoSuchJobError, InvalidJobOperation):
-            pass
+    try:  # a queued RQ job is dropped now; a running one stops at its next cancel check
+        conn = django_rq.get_connection(RENDER_QUEUE)
+        for rq_id in job.rq_job_ids[-1:]:
+            try:
+                rq_job = Job.fetch(rq_id, connection=conn)
+                if rq_job.get_status() in ("queued", "scheduled", "deferred"):
+                    rq_job.cancel()
+            except (NoSuchJobError, InvalidJobOperation):
+                pass
+    except REDIS_DOWN_ERRORS:
+        pass  # the render task checks the job's status before it starts
     from .progress import publish_state
 
     publish_state(job)

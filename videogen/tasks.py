@@ -7,6 +7,11 @@ import shutil
 
 logger = logging.getLogger(__name__)
 
+#: The job's phase (shown on the page, in the API and over the WebSocket) while RQ re-queues a
+#: render whose worker died (SIGKILL, out of memory) — noticed by the sweep within a minute.
+RETRY_AFTER_WORKER_STOPPED = "retrying after worker stopped"
+RETRY_AFTER_ERROR = "retrying after an error"
+
 
 def render_video_job(job_id: int) -> int | None:
     """Render queue task: renders a VideoJob; returns the new Render's version number."""
@@ -17,10 +22,12 @@ def render_video_job(job_id: int) -> int | None:
 
 
 def render_video_job_failed(rq_job, connection, exc_type, exc_value, traceback) -> None:
-    """RQ ``on_failure`` callback, also run when RQ finds the job abandoned (its worker was killed).
+    """RQ ``on_failure`` callback, also run when RQ finds the job abandoned (its worker was killed:
+    :mod:`kolony.outbox.sweep` notices that within a minute).
 
-    With a retry left, RQ re-queues the job and the next attempt starts clean; otherwise the
-    VideoJob is marked failed with the reason, and its partial files are removed.
+    The partial files of the attempt are removed. With a retry left, RQ re-queues the job and the
+    job shows :data:`RETRY_AFTER_WORKER_STOPPED` until the next attempt starts; otherwise the
+    VideoJob is marked failed with the reason.
     """
     from rq.exceptions import AbandonedJobError
 
@@ -37,8 +44,8 @@ def render_video_job_failed(rq_job, connection, exc_type, exc_value, traceback) 
         return
     abandoned = exc_type is AbandonedJobError or isinstance(exc_value, AbandonedJobError)
     if rq_job.retries_left:
-        VideoJob.objects.filter(pk=job_id).update(phase="retrying")
-        job.phase = "retrying"
+        job.phase = RETRY_AFTER_WORKER_STOPPED if abandoned else RETRY_AFTER_ERROR
+        VideoJob.objects.filter(pk=job_id).update(phase=job.phase)
     else:
         reason = ("The render worker stopped unexpectedly (killed or out of memory) and the retry did not finish."
                   if abandoned else f"Render failed: {exc_value or (exc_type.__name__ if exc_type else 'unknown error')}")

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import secrets
 import subprocess
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db import transaction
 from PIL import Image
 
 from videogen.brief import check_image
-from videogen.render.ffmpeg import ffprobe_exe
+from videogen.render.ffmpeg import ffmpeg_exe, ffprobe_exe
 
 from .models import Asset, AssetKind
 
@@ -33,20 +35,62 @@ VIDEO_CONTAINERS = {
 }
 
 
-def probe(path: Path) -> dict:
-    """ffprobe's JSON (format + streams) for a media file. Raises ValidationError when unreadable."""
+# Seconds one decode-check point may take (each decodes 3 frames after a seek; well under 1 s).
+DECODE_CHECK_TIMEOUT = 60
+_PATHS_RE = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/:'\"]+)+/?")
+
+
+def _clean_tool_message(text: str, path: Path, name: str) -> str:
+    """An ffprobe/FFmpeg message fit for a user: the server path replaced by the file's name, any
+    other path removed, FFmpeg's ``[h264 @ 0x…]`` prefixes dropped."""
+    text = text.replace(str(path), name).replace(str(path.parent), "")
+    text = re.sub(r"\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", text)
+    text = _PATHS_RE.sub("", text)
+    return " ".join(text.split()).strip(" :") or "unknown error"
+
+
+def probe(path: Path, name: str = "the file") -> dict:
+    """ffprobe's JSON (format + streams) for a media file. Raises ValidationError when unreadable;
+    its message names ``name``, never a server path."""
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # noqa: S603 — fixed arguments, the path is our own temp file
             [ffprobe_exe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
             capture_output=True, text=True, timeout=60, check=False,
         )
     except FileNotFoundError as exc:
         raise ValidationError("ffprobe is not installed on the server (Debian package ffmpeg).") from exc
     except subprocess.TimeoutExpired as exc:
-        raise ValidationError("The file took too long to read; it may be corrupt.") from exc
+        raise ValidationError(f"{name} took too long to read; it may be corrupt.") from exc
     if out.returncode != 0:
-        raise ValidationError(f"The file is not a readable video ({out.stderr.strip().splitlines()[-1:] or ['unknown error']}).")
+        last = (out.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise ValidationError(f"{name} is not a readable video ({_clean_tool_message(last, path, name)}).")
     return json.loads(out.stdout or "{}")
+
+
+def decode_check(path: Path, name: str, duration: float) -> None:
+    """Decodes a bounded sample of the first video stream with FFmpeg: a few frames at the start,
+    at 25 %, 50 % and 75 % of ``duration`` (s, what the container claims) and 0.5 s before its end —
+    ``-v error -ss T -i … -frames:v 3 -f framemd5 -`` per point, each bounded by
+    :data:`DECODE_CHECK_TIMEOUT` s — so the cost doesn't grow with the file. A truncated or
+    damaged clip (its header claiming more than its data holds) yields no frame at some point.
+    Raises ValidationError naming the file, the point and the duration it claims."""
+    points = sorted({0.0, *(round(duration * f, 3) for f in (0.25, 0.5, 0.75)), round(max(0.0, duration - 0.5), 3)})
+    for at in points:
+        try:
+            out = subprocess.run(  # noqa: S603 — fixed arguments, the path is our own temp file
+                [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-ss", f"{at:.3f}", "-i", str(path), "-map", "0:v:0",
+                 "-frames:v", "3", "-f", "framemd5", "-"],
+                capture_output=True, text=True, timeout=DECODE_CHECK_TIMEOUT, check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ValidationError(f"{name} took too long to decode; it may be corrupt.") from exc
+        frames = sum(1 for line in out.stdout.splitlines() if line.strip() and not line.startswith("#"))
+        if out.returncode != 0 or frames == 0:
+            problems = [line for line in out.stderr.splitlines() if line.strip()]
+            detail = _clean_tool_message(problems[-1], path, name) if problems else "no picture there"
+            raise ValidationError(
+                f"{name} is damaged or incomplete: its header says {duration:g} s, but no video can be decoded at "
+                f"{at:g} s ({detail}). Export or download it again and re-upload.")
 
 
 def _sha256(path: Path) -> str:
@@ -69,7 +113,7 @@ def _check_image(path: Path, ext: str, name: str) -> dict:
 
 
 def _check_video(path: Path, ext: str, name: str) -> dict:
-    info = probe(path)
+    info = probe(path, name)
     containers = set((info.get("format", {}).get("format_name") or "").split(","))
     if not containers & VIDEO_CONTAINERS[ext]:
         raise ValidationError(f"{name} is named {ext} but its contents are {info.get('format', {}).get('format_name') or 'not video'}.")
@@ -82,6 +126,11 @@ def _check_video(path: Path, ext: str, name: str) -> dict:
         raise ValidationError(f"{name} has no readable duration; the file may be truncated.") from None
     if duration <= 0:
         raise ValidationError(f"{name} is empty (0 s).")
+    try:  # the video stream's own length (the container's may include longer audio)
+        video_seconds = float(video.get("duration") or duration)
+    except (TypeError, ValueError):
+        video_seconds = duration
+    decode_check(path, name, round(min(duration, video_seconds), 3))
     num, _, den = (video.get("avg_frame_rate") or "0/1").partition("/")
     fps = float(num) / float(den) if float(den or 0) else None
     return {
@@ -93,8 +142,21 @@ def _check_video(path: Path, ext: str, name: str) -> dict:
     }
 
 
+def display_name(filename: str, limit: int = 200) -> str:
+    """The upload's name without folders, at most ``limit`` characters: a longer stem is cut
+    (ending in "…"), the extension is always kept."""
+    name = Path(str(filename).replace("\\", "/")).name or "upload"
+    if len(name) <= limit:
+        return name
+    suffix = Path(name).suffix if len(Path(name).suffix) <= 10 else ""
+    return name[: limit - len(suffix) - 1] + "…" + suffix
+
+
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "KOLONY_MAX_UPLOAD_MB", 200)) * 1024 * 1024
+    """The largest upload accepted, in bytes (``KOLONY_MAX_UPLOAD_MB``)."""
+    from kolony.core.upload_limit import max_upload_bytes as limit
+
+    return limit()
 
 
 def _uploaded_path(upload, workdir: Path) -> Path:
@@ -108,6 +170,22 @@ def _uploaded_path(upload, workdir: Path) -> Path:
     return target
 
 
+def check_video_file(file, *, name: str, ext: str) -> dict:
+    """Probes and decode-checks an uploaded video (Django ``File``/``UploadedFile``) the way Studio
+    clips are checked — container matching ``ext``, a video stream, a duration, every packet
+    readable — and returns its facts {width, height, duration_seconds, content_type, metadata}.
+    The file's position is restored. Raises ValidationError with a message naming ``name``."""
+    position = file.tell() if hasattr(file, "tell") else None
+    try:
+        if hasattr(file, "seek"):
+            file.seek(0)
+        with tempfile.TemporaryDirectory(prefix="kolony-upload-") as tmp:
+            return _check_video(_uploaded_path(file, Path(tmp)), ext.lower(), name)
+    finally:
+        if position is not None:
+            file.seek(position)
+
+
 def asset_create_from_upload(*, organization, user, upload, kind: str | None = None) -> Asset:
     """Checks an uploaded file and stores it as an Asset.
 
@@ -115,7 +193,7 @@ def asset_create_from_upload(*, organization, user, upload, kind: str | None = N
     extension when None. Raises ValidationError (one message) for an empty, oversized, mislabelled,
     corrupt or bomb file; nothing is stored then.
     """
-    name = Path(upload.name or "upload").name[:200]
+    name = display_name(upload.name or "upload")
     ext = Path(name).suffix.lower()
     if kind is None:
         kind = AssetKind.IMAGE if ext in IMAGE_FORMATS else AssetKind.VIDEO if ext in VIDEO_CONTAINERS else ""
@@ -124,7 +202,8 @@ def asset_create_from_upload(*, organization, user, upload, kind: str | None = N
     if kind == AssetKind.VIDEO and ext not in VIDEO_CONTAINERS:
         raise ValidationError(f"{name}: clips must be MP4, MOV, M4V, WebM or MKV (got '{ext or 'no extension'}').")
     if kind not in (AssetKind.IMAGE, AssetKind.LOGO, AssetKind.VIDEO):
-        raise ValidationError(f"{name}: unsupported file type '{ext or 'no extension'}'; upload a photo (PNG, JPEG, WebP) or a clip (MP4, MOV, WebM).")
+        raise ValidationError(f"{name}: unsupported file type '{ext or 'no extension'}'; "
+                              "upload a photo (PNG, JPEG, WebP) or a clip (MP4, MOV, WebM).")
     size = upload.size or 0
     if size == 0:
         raise ValidationError(f"{name} is empty (0 bytes).")
@@ -133,15 +212,17 @@ def asset_create_from_upload(*, organization, user, upload, kind: str | None = N
     with tempfile.TemporaryDirectory(prefix="kolony-upload-") as tmp:
         path = _uploaded_path(upload, Path(tmp))
         facts = _check_video(path, ext, name) if kind == AssetKind.VIDEO else _check_image(path, ext, name)
-        asset = asset_create_from_file(
-            organization=organization, user=user, path=path, kind=kind, name=name, extension=ext,
-            width=facts.get("width"), height=facts.get("height"), duration_seconds=facts.get("duration_seconds"),
-            content_type=facts.get("content_type", ""), metadata=facts.get("metadata", {}),
-        )
-    if kind == AssetKind.VIDEO:
-        import django_rq
+        with transaction.atomic():  # the asset and its footage analysis job (outbox row) together
+            asset = asset_create_from_file(
+                organization=organization, user=user, path=path, kind=kind, name=name, extension=ext,
+                width=facts.get("width"), height=facts.get("height"), duration_seconds=facts.get("duration_seconds"),
+                content_type=facts.get("content_type", ""), metadata=facts.get("metadata", {}),
+            )
+            if kind == AssetKind.VIDEO:
+                from kolony.outbox.services import enqueue_on_commit
 
-        django_rq.get_queue("default").enqueue("videogen.tasks.footage_analyse_task", asset.pk, job_timeout=600)
+                enqueue_on_commit("default", "videogen.tasks.footage_analyse_task", asset.pk, job_timeout=600,
+                                  job_id=f"footage-{asset.pk}-{secrets.token_hex(4)}")
     return asset
 
 
@@ -171,7 +252,7 @@ def asset_local_path(asset: Asset, workdir: Path) -> Path:
     try:
         return Path(asset.file.path)
     except NotImplementedError:  # remote storage (S3)
-        target = Path(workdir) / f"asset-{asset.pk}{Path(asset.file.name).suffix}"
+        target = Path(workdir) / f"asset-{asset.pk}{Path(asset.file.name or '').suffix}"
         if not target.exists():
             with asset.file.open("rb") as src, open(target, "wb") as dst:
                 for chunk in iter(lambda: src.read(1 << 20), b""):

@@ -3,37 +3,26 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from pathlib import Path
 
-from django.conf import settings
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from kolony.core.request_validation import parse_id, query_params
+from kolony.core.service_errors import apply_service_errors, errors_as_text
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can
-from videogen.brief import Brief
-from videogen.pipeline import run_pipeline
-from videogen.render.formats import FORMATS, RATIOS
+from videogen.render.formats import RATIOS
 
 from . import selectors, services
-from .forms import BriefForm, PLACEMENTS
+from .forms import PLACEMENTS, BriefForm
 from .models import Asset, AssetKind, VideoJob
-from .plan_store import clip_sources, images_for_snapshot, plan_from_snapshot, plan_snapshot
 
 
 def _org(request):
     return current_membership(request).organization
-
-
-def _errors_as_text(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [f"{field.replace('_', ' ')}: {msg}" if field not in ("__all__", "plan", "brief") else msg
-                for field, msgs in exc.message_dict.items() for msg in msgs]
-    return exc.messages
 
 
 @org_required("view")
@@ -53,7 +42,7 @@ def job_new(request):
     template = None
     template_id = request.POST.get("template") or request.GET.get("template")
     if template_id:
-        template = templates.filter(pk=template_id).first() if str(template_id).isdigit() else None
+        template = templates.filter(pk=pk).first() if (pk := parse_id(template_id)) else None
         if template is None:
             raise Http404("No such template.")
     initial = {**services.brand_kit_defaults(organization=org), **(template.parameters if template else {}),
@@ -65,8 +54,7 @@ def job_new(request):
                                             template=template, title=form.cleaned_data.get("title", ""),
                                             campaign_id=form.cleaned_data.get("campaign"))
         except ValidationError as exc:
-            for message in _errors_as_text(exc):
-                form.add_error(None, message)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, "Scene plan ready. Edit the storyboard, then render.")
             return redirect("videogen:job", job.pk)
@@ -86,7 +74,8 @@ def _job_context(request, job: VideoJob, **extra) -> dict:
     return {
         "job": job, "scenes": list(job.scenes.all()), "renders": renders, "latest": latest,
         "latest_assets": selectors.render_assets(render=latest) if latest else {},
-        "ratios": list(job.brief.get("aspect_ratios") or RATIOS), "total_duration": round(sum(s.duration_seconds for s in job.scenes.all()), 2),
+        "ratios": list(job.brief.get("aspect_ratios") or RATIOS),
+        "total_duration": round(sum(s.duration_seconds for s in job.scenes.all()), 2),
         "history": selectors.edit_history(job=job)[:15], "photos": selectors.photo_list(organization=org)[:40],
         "clips": selectors.asset_list(organization=org, kind=AssetKind.VIDEO)[:20],
         "can_edit": role_can(membership.role, "edit"), "placements": dict(PLACEMENTS),
@@ -102,7 +91,7 @@ def job_detail(request, job_id: int):
 
 def _after_edit(request, job: VideoJob, error: ValidationError | None = None):
     job = selectors.video_job_get(organization=_org(request), job_id=job.pk)
-    errors = _errors_as_text(error) if error else []
+    errors = errors_as_text(error) if error else []
     if request.htmx:
         response = render(request, "videogen/_storyboard.html", _job_context(request, job, edit_errors=errors))
         if error is not None:
@@ -122,7 +111,7 @@ def _edit_view(func):
         job = get_for_org_or_404(VideoJob, _org(request), pk=job_id)
         expected = request.POST.get("plan_version")
         try:
-            func(request, job, expected_version=int(expected) if expected and expected.isdigit() else None, **kwargs)
+            func(request, job, expected_version=parse_id(expected), **kwargs)
         except ValidationError as exc:
             return _after_edit(request, job, exc)
         return _after_edit(request, job)
@@ -159,7 +148,7 @@ def scene_clip(request, job, *, expected_version, scene_key):
     clip_id, _, start_text = (request.POST.get("shot") or "").partition(":")
     clip_id = clip_id or request.POST.get("clip") or "0"
     start_text = start_text or request.POST.get("start") or "0"
-    clip = get_for_org_or_404(Asset, _org(request), pk=clip_id if clip_id.isdigit() else 0)
+    clip = get_for_org_or_404(Asset, _org(request), pk=parse_id(clip_id) or 0)
     try:
         start = float(start_text)
     except ValueError:
@@ -189,7 +178,7 @@ def _job_action(request, job_id: int, action, done: str):
     try:
         action(job=job, user=request.user)
     except ValidationError as exc:
-        for message in _errors_as_text(exc):
+        for message in errors_as_text(exc):
             messages.error(request, message)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
@@ -217,7 +206,7 @@ def job_save_template(request, job_id: int):
     try:
         template = services.workflow_template_save(job=job, user=request.user, name=request.POST.get("name", ""))
     except ValidationError as exc:
-        for message in _errors_as_text(exc):
+        for message in errors_as_text(exc):
             messages.error(request, message)
     else:
         messages.success(request, f"Saved template “{template.name}”.")
@@ -230,18 +219,27 @@ def job_url(job: VideoJob) -> str:
     return reverse("videogen:job", args=[job.pk])
 
 
+class CompareQueryForm(forms.Form):
+    """``?a=&b=`` render version numbers, ``?ratio=`` a format (e.g. 9:16)."""
+
+    a = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    b = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    ratio = forms.CharField(required=False, max_length=10)
+
+
 @org_required("view")
 def job_compare(request, job_id: int):
     job = selectors.video_job_get(organization=_org(request), job_id=job_id)
+    query = query_params(request, CompareQueryForm)
     renders = {r.number: r for r in job.renders.all()}
     if len(renders) < 1:
         raise Http404("No renders yet.")
     numbers = sorted(renders)
-    a = int(request.GET.get("a") or (numbers[-2] if len(numbers) > 1 else numbers[-1]))
-    b = int(request.GET.get("b") or numbers[-1])
+    a = query.get("a") or (numbers[-2] if len(numbers) > 1 else numbers[-1])
+    b = query.get("b") or numbers[-1]
     if a not in renders or b not in renders:
         raise Http404("No such version.")
-    ratio = request.GET.get("ratio") or next(iter(renders[b].outputs), "9:16")
+    ratio = query.get("ratio") or next(iter(renders[b].outputs), "9:16")
     sides = []
     for number in (a, b):
         assets = selectors.render_assets(render=renders[number])
@@ -250,61 +248,20 @@ def job_compare(request, job_id: int):
                                                      "ratios": sorted({r for x in renders.values() for r in x.outputs})})
 
 
-@org_required("view")
 def keyframe(request, job_id: int, ratio_slug: str, number: int):
-    """One storyboard keyframe (PNG) of the job's current plan, made by the engine on first request
-    and kept per plan version."""
-    job = get_for_org_or_404(VideoJob, _org(request), pk=job_id)
-    ratio = ratio_slug.replace("x", ":")
-    if ratio not in FORMATS:
-        raise Http404("Unknown aspect ratio.")
-    folder = Path(settings.MEDIA_ROOT) / "storyboards" / f"job-{job.pk}" / f"v{job.plan_version}" / ratio_slug
-    path = folder / f"{number:02d}.png"
-    if not path.exists():
-        _make_storyboard(job, ratio, folder)
-    if not path.exists():
-        raise Http404("No such scene.")
-    response = FileResponse(open(path, "rb"), content_type="image/png")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    """One storyboard keyframe (PNG) of the job's current plan: served by the one media view (its
+    own sign-in and tenancy checks)."""
+    from kolony.core.media import media_view
+
+    return media_view(request, "keyframe", f"{job_id}/{ratio_slug}/{number}")
 
 
-def _make_storyboard(job: VideoJob, ratio: str, folder: Path) -> None:
-    """Renders the storyboard of the job's current plan for one ratio into ``folder``. Concurrent
-    requests (the page asks for every keyframe at once) wait on a file lock, so it is made once."""
-    import fcntl
-
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.with_name(folder.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if folder.exists():
-            return
-        snapshot = plan_snapshot(job)
-        image_ids = images_for_snapshot(services.brief_image_ids(job.brief), snapshot)
-        with tempfile.TemporaryDirectory(prefix="kolony-sb-") as tmp:
-            brief: Brief = services.brief_for_engine(organization=job.organization, data=job.brief, workdir=Path(tmp),
-                                                     image_asset_ids=image_ids, clips=clip_sources(snapshot))
-            plan = plan_from_snapshot(snapshot, seed=brief.seed, planner=job.planner, image_asset_ids=image_ids)
-            result = run_pipeline(brief, out_dir=Path(tmp) / "out", formats=[ratio], storyboard_only=True, plan=plan)
-            staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-            for i, png in enumerate(result.storyboard[ratio], start=1):
-                shutil.copyfile(png, staging / f"{i:02d}.png")
-            staging.rename(folder)
-        for old in folder.parent.parent.glob("v*"):  # keyframes of earlier plan versions
-            if old.is_dir() and old.name != folder.parent.name:
-                shutil.rmtree(old, ignore_errors=True)
-
-
-@org_required("view")
 def asset_download(request, asset_id: int):
-    asset = get_for_org_or_404(Asset, _org(request), pk=asset_id)
-    try:
-        handle = asset.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing.") from None
-    as_attachment = request.GET.get("download") == "1"
-    return FileResponse(handle, as_attachment=as_attachment, filename=asset.original_name or Path(asset.file.name).name,
-                        content_type=asset.content_type or None)
+    """An asset's bytes (``?download=1`` saves it): served by the one media view (its own sign-in
+    — session or API token — and tenancy checks)."""
+    from kolony.core.media import media_view
+
+    return media_view(request, "asset", str(asset_id))
 
 
 @org_required("edit")
@@ -319,7 +276,8 @@ def asset_upload(request):
     if upload is None:
         return JsonResponse({"detail": "Choose a file to upload.", "errors": {"file": ["No file was sent."]}}, status=400)
     try:
-        asset = asset_create_from_upload(organization=_org(request), user=request.user, upload=upload, kind=request.POST.get("kind") or None)
+        asset = asset_create_from_upload(organization=_org(request), user=request.user, upload=upload,
+                                         kind=request.POST.get("kind") or None)
     except ValidationError as exc:
         return JsonResponse({"detail": exc.messages[0], "errors": {"file": exc.messages}}, status=400)
     from django.urls import reverse
@@ -361,8 +319,7 @@ def brand_kit(request):
                                           default_voice_id=d.get("default_voice", ""),
                                           default_call_to_action=d.get("default_call_to_action", ""))
             except ValidationError as exc:
-                for message in _errors_as_text(exc):
-                    form.add_error(None, message)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, "Brand kit saved. New video ads start from it.")
                 return redirect("videogen:brand_kit")
@@ -379,6 +336,7 @@ def voice_sample(request, voice_id: int):
     voice = Voice.objects.filter(pk=voice_id, is_active=True).first()
     if voice is None:
         raise Http404("No such voice.")
-    response = FileResponse(open(make_sample(voice), "rb"), content_type="audio/wav")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    from kolony.core.media import ranged_file_response
+
+    return ranged_file_response(request, make_sample(voice), content_type="audio/wav", filename=f"voice-{voice.pk}.wav",
+                                cache_seconds=86400)

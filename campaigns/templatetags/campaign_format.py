@@ -89,3 +89,16 @@ def query_with(context, **changes):
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def choice_labels(values, vocabulary: str) -> str:
+    """Stored codes as people read them, joined: ``["instagram_reels"]|choice_labels:"Placement"``
+    → "Instagram Reels". ``vocabulary`` names a TextChoices class of :mod:`campaigns.choices`
+    (Placement, SpecialAdCategory, Platform, Objective…); unknown codes are shown in words."""
+    from campaigns import choices
+
+    labels = dict(getattr(choices, vocabulary).choices)
+    if isinstance(values, str):
+        values = [values]
+    return ", ".join(str(labels.get(v, str(v).replace("_", " "))) for v in values or [])

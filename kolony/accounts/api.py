@@ -2,17 +2,18 @@
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 
-from kolony.tenancy import OrgScopedViewSetMixin, api_membership
+from kolony.tenancy import OrgScopedViewSetMixin, api_membership, not_tenant_data
 
 from . import services
 from .models import AuditEvent, Invitation, Membership, Organization, Role
+from .security import lockout_message
+from .throttling import SignInThrottle
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -20,8 +21,9 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
 
-class LoginThrottle(AnonRateThrottle):
-    rate = "30/minute"
+class SignInLocked(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
 
 
 @extend_schema(
@@ -30,15 +32,23 @@ class LoginThrottle(AnonRateThrottle):
     examples=[OpenApiExample("Sign in", value={"email": "demo@kolony.test", "password": "…"}, request_only=True)],
     auth=[],
 )
+@not_tenant_data("sign-in: exchanges an email and password for a token, before any organization")
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([AllowAny])
-@throttle_classes([LoginThrottle])
+@throttle_classes([SignInThrottle])
 def token_obtain(request):
-    """Exchange an email and password for an API token (send it as ``Authorization: Token <token>``)."""
+    """Exchange an email and password for an API token (send it as ``Authorization: Token <token>``).
+
+    400 for a wrong email or password; 429 while django-axes locks the account + client address
+    out (even with the right password) or the per-address rate ``sign_in`` is exceeded."""
     data = TokenRequestSerializer(data=request.data)
     data.is_valid(raise_exception=True)
-    user = authenticate(request, username=data.validated_data["email"].lower(), password=data.validated_data["password"])
+    # Django's request, so django-axes' lockout flag lands where its middleware looks for it.
+    user = authenticate(request._request, username=data.validated_data["email"].lower(),
+                        password=data.validated_data["password"])
+    if getattr(request._request, "axes_locked_out", False):
+        raise SignInLocked(lockout_message())
     if user is None:
         raise serializers.ValidationError({"non_field_errors": ["Email or password is incorrect."]})
     token, _ = Token.objects.get_or_create(user=user)
@@ -56,6 +66,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return getattr(obj, "my_role", "")
 
 
+@not_tenant_data("lists the signed-in user's own memberships, across organizations")
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     """Organizations you belong to, with your role in each. Send ``X-Kolony-Organization: <id>`` on
     other requests to act in one of them (default: the first you joined)."""

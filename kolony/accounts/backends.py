@@ -2,19 +2,29 @@
 (:mod:`kolony.accounts.identity`): the same checks as Django's and DRF's own classes, minus the
 per-request queries."""
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
-from drf_spectacular.authentication import TokenScheme
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import TokenScheme
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from . import identity
 
 
-class CachedModelBackend(ModelBackend):
+class CachedModelBackend(AxesStandaloneBackend, ModelBackend):
     """Django's ``ModelBackend`` (e-mail + password sign-in, permissions) whose ``get_user`` — run
     on every request with a session — comes from the identity cache. Django still verifies the
-    session's password-hash HMAC against the returned row."""
+    session's password-hash HMAC against the returned row.
+
+    Sign-in goes through django-axes first: while the account + client address is locked out
+    (``AXES_*`` settings) ``authenticate`` refuses even the right password (axes raises
+    ``PermissionDenied``, Django's ``authenticate`` answers None and records the failure)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is not None:  # axes keys on the request's client address; without one there is none
+            AxesStandaloneBackend.authenticate(self, request, username=username, password=password, **kwargs)
+        return ModelBackend.authenticate(self, request, username=username, password=password, **kwargs)
 
     def get_user(self, user_id):
         user = identity.user_for_id(user_id)
@@ -38,4 +48,4 @@ class CachedTokenScheme(TokenScheme):
     """Documents ``CachedTokenAuthentication`` in the OpenAPI schema as DRF's ``tokenAuth``
     (``Authorization: Token <key>``)."""
 
-    target_class = CachedTokenAuthentication
+    target_class = "kolony.accounts.backends.CachedTokenAuthentication"

@@ -1,5 +1,7 @@
 """Users, organizations, memberships with roles, invitations and the audit trail."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -42,13 +44,23 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
 
     def __str__(self):
         return self.email
+
+    def save(self, *args, **kwargs):
+        # ``set_password`` (reset, change form, admin, changepassword) leaves the raw password in
+        # ``_password`` until the save; a hash upgrade at sign-in clears it first and is no change.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from .services import user_api_tokens_revoke
+
+            user_api_tokens_revoke(user=self)
 
     def get_full_name(self):
         return self.full_name or self.email

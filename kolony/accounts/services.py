@@ -86,7 +86,8 @@ def invitation_from_token(token: str) -> Invitation:
     """The pending invitation a token names.
 
     Raises ValidationError: "expired" after ``KOLONY_INVITATION_MAX_AGE`` seconds, "already used"
-    once accepted, "revoked", or "invalid" for a forged or damaged token.
+    once accepted, "revoked", "invalid" for a forged or damaged token, or "no longer valid" when
+    its inviter left the organization or may no longer grant its role.
     """
     try:
         data = signing.loads(token, salt=INVITATION_SALT, max_age=settings.KOLONY_INVITATION_MAX_AGE)
@@ -101,7 +102,28 @@ def invitation_from_token(token: str) -> Invitation:
         raise ValidationError("This invitation has already been used.")
     if invitation.revoked_at is not None:
         raise ValidationError("This invitation was revoked.")
+    _require_inviter_may_still_grant(invitation)
     return invitation
+
+
+INVITER_GONE = ("This invitation is no longer valid: the teammate who sent it can no longer add members "
+                "as {role} to {org}. Ask an owner or admin of {org} to invite you again.")
+
+
+def _require_inviter_may_still_grant(invitation: Invitation, *, lock: bool = False) -> None:
+    """Raises ValidationError unless the inviter is still an active member of the invitation's
+    organization whose role may grant the invitation's role today (roles change, people leave)."""
+    inviter = None
+    if invitation.invited_by_id is not None:
+        memberships = Membership.objects.filter(user_id=invitation.invited_by_id, organization_id=invitation.organization_id,
+                                                user__is_active=True)
+        if lock:
+            memberships = memberships.select_for_update(of=("self",))
+        inviter = memberships.first()
+    allowed = inviter is not None and role_can(inviter.role, "manage_team") and (
+        invitation.role != Role.OWNER or inviter.role == Role.OWNER)
+    if not allowed:
+        raise ValidationError(INVITER_GONE.format(role=invitation.get_role_display(), org=invitation.organization.name))
 
 
 def _require_team_manager(actor_membership: Membership):
@@ -155,12 +177,14 @@ def invitation_create(*, actor_membership: Membership, email: str, role: str, re
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Accepts an invitation for ``user`` (whose email must match it). Usable once.
 
-    Raises ValidationError for an expired, used, revoked, invalid token or another email address.
+    Raises ValidationError for an expired, used, revoked, invalid token, another email address, or
+    an inviter who since left the organization or lost the right to grant the invitation's role.
     """
     invitation = invitation_from_token(token)
     invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise ValidationError("This invitation has already been used.")
+    _require_inviter_may_still_grant(invitation, lock=True)  # the inviter's role, as of now
     if _normalise_email(user.email) != _normalise_email(invitation.email):
         raise ValidationError(f"This invitation was sent to {invitation.email}; you are signed in as {user.email}.")
     membership, created = Membership.objects.get_or_create(
@@ -169,7 +193,8 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit_log(organization=invitation.organization, actor=user, action="invitation.accepted", target=invitation, metadata={"role": membership.role})
+    audit_log(organization=invitation.organization, actor=user, action="invitation.accepted", target=invitation,
+              metadata={"role": membership.role})
     return membership
 
 
@@ -258,7 +283,7 @@ def org_user_create(*, email: str, password: str, org_name: str, role: str = Rol
     email = _normalise_email(email)
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
-    if created:
+    if user is None:
         try:
             password_validation.validate_password(password, User(email=email))
         except ValidationError as exc:
@@ -274,3 +299,19 @@ def org_user_create(*, email: str, password: str, org_name: str, role: str = Rol
         membership.save(update_fields=["role"])
     audit_log(organization=org, actor=None, action="member.added", target=membership, metadata={"via": "create_org_user", "role": role})
     return user, org, created
+
+
+@transaction.atomic
+def user_api_tokens_revoke(*, user: User) -> int:
+    """Deletes every API token of ``user`` (called on every password change or reset) and retires
+    the user's cached identity, so the old tokens answer 401 on the very next request in every
+    process and open token WebSockets close. Returns how many tokens were deleted."""
+    from rest_framework.authtoken.models import Token
+
+    from .identity import forget_users
+
+    tokens = list(Token.objects.filter(user=user))
+    for token in tokens:
+        token.delete()  # per object: the identity cache and open sockets hear of each
+    forget_users([user.pk])
+    return len(tokens)

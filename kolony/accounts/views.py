@@ -1,7 +1,6 @@
 """Sign-up, sign-in, organization switching, the team page and the audit log. Thin: the work is
 in ``services`` and ``selectors``."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -12,34 +11,36 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 
+from kolony.core.service_errors import apply_service_errors, errors_as_text
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can, switch_organization
 
 from . import selectors, services
 from .forms import InviteForm, LoginForm, RoleForm, SignupForm
 from .models import Invitation, Membership
+from .security import safe_next_url
+
+SIGN_IN_BACKEND = "kolony.accounts.backends.CachedModelBackend"
 
 
 def _flash_validation_error(request, exc: ValidationError):
-    for message in exc.messages:
+    for message in errors_as_text(exc):
         messages.error(request, message)
 
 
 def signup(request):
     if request.user.is_authenticated:
         return redirect("core:dashboard")
-    next_url = request.GET.get("next") or request.POST.get("next") or ""
+    next_url = safe_next_url(request, "")
     form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_signup(**form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            apply_service_errors(form, exc)
         else:
-            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            login(request, user, backend=SIGN_IN_BACKEND)
             messages.success(request, "Welcome to Kolony! Your organization is ready.")
-            if next_url.startswith("/") and not next_url.startswith("//"):
-                return redirect(next_url)
-            return redirect("core:dashboard")
+            return redirect(next_url or "core:dashboard")
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
@@ -48,9 +49,13 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_redirect_url(self):
+        return safe_next_url(self.request, "")
+
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def get_redirect_url(self):
+        return safe_next_url(self.request, "")
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -116,7 +121,7 @@ def team(request):
                     actor_membership=membership, request=request, **invite_form.cleaned_data
                 )
             except ValidationError as exc:
-                invite_form.add_error(None, exc)
+                apply_service_errors(invite_form, exc)
             else:
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("accounts:team")

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from kolony import pagecache
 from kolony.accounts.selectors import audit_event_list, member_list
-from kolony.datacache import ACTIVITY, versioned_get, versioned_set
+from kolony.datacache import ACTIVITY
 from kolony.tenancy import current_membership
 
 PAGE_SCOPES = ("data", ACTIVITY)
@@ -75,12 +75,6 @@ def dashboard_page(request) -> HttpResponse:
     minute = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     key = pagecache.entry_key("dashboard:page", organization, minute, pagecache.query_key(request),
                               pagecache.frame_key(request))
-    version, found = versioned_get(organization, [key], scope=PAGE_SCOPES)
-    html = found.get(key)
-    status = "hit"
-    if html is None:
-        status = "miss"
-        context = {**dashboard_context(request), "csrf_token": pagecache.CSRF_PLACEHOLDER}
-        html = render_to_string(TEMPLATE, context, request)
-        versioned_set(key, version, html, pagecache.PAGE_TIMEOUT)
+    html, status = pagecache.get_or_render(organization, key, lambda: render_to_string(
+        TEMPLATE, {**dashboard_context(request), "csrf_token": pagecache.CSRF_PLACEHOLDER}, request), scope=PAGE_SCOPES)
     return HttpResponse(pagecache.with_csrf(html, request), headers={pagecache.HEADER: status})

@@ -30,6 +30,28 @@
     drawCharts();
   }
 
+  // Numbers as people read them: axis ticks and tooltips never show float noise (2.4000000000000004).
+  // window.KolonyFormat.money(289.74, "USD") → "$289.74"; .moneyTick(1500, "USD") → "$1,500";
+  // .ratio(2.4000000000000004) → "2.4×" (at most 2 decimals); .number(1234.5) → "1,234.5".
+  const Format = {
+    money(value, currency, digits = 2) {
+      if (value === null || value === undefined || Number.isNaN(Number(value))) return "—";
+      return new Intl.NumberFormat(undefined, { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(value));
+    },
+    moneyTick(value, currency) {  // whole units on a wide axis, cents on a narrow one
+      const v = Number(value);
+      return Format.money(v, currency, Math.abs(v) >= 100 || Number.isInteger(v) ? 0 : 2);
+    },
+    ratio(value) {
+      if (value === null || value === undefined || Number.isNaN(Number(value))) return "—";
+      return new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(Number(value)) + "×";
+    },
+    number(value, digits = 2) {
+      return new Intl.NumberFormat(undefined, { maximumFractionDigits: digits }).format(Number(value));
+    },
+  };
+  window.KolonyFormat = Format;
+
   let charts = [];
   function drawCharts() {
     const dataEl = document.getElementById("campaigns-chart-data");
@@ -37,7 +59,12 @@
     charts.forEach((c) => c.destroy());
     charts = [];
     const data = JSON.parse(dataEl.textContent);
-    const money = (v) => new Intl.NumberFormat(undefined, { style: "currency", currency: data.currency, maximumFractionDigits: 0 }).format(v);
+    const moneyTick = (v) => Format.moneyTick(v, data.currency);
+    const tooltipLabel = (ctx) => {
+      const value = ctx.parsed && typeof ctx.parsed === "object" ? (ctx.chart.options.indexAxis === "y" ? ctx.parsed.x : ctx.parsed.y) : ctx.raw;
+      const text = ctx.dataset.yAxisID === "y1" ? Format.ratio(value) : Format.money(value, data.currency);
+      return `${ctx.dataset.label}: ${text}`;
+    };
     const line = document.getElementById("spend-roas-chart");
     if (line) {
       charts.push(new window.Chart(line, {
@@ -51,9 +78,10 @@
         },
         options: {
           responsive: true, maintainAspectRatio: false, animation: false, interaction: { mode: "index", intersect: false },
+          plugins: { tooltip: { callbacks: { label: tooltipLabel } } },
           scales: {
-            y: { position: "left", ticks: { callback: money } },
-            y1: { position: "right", grid: { drawOnChartArea: false }, ticks: { callback: (v) => `${v}×` } },
+            y: { position: "left", ticks: { callback: moneyTick } },
+            y1: { position: "right", grid: { drawOnChartArea: false }, ticks: { callback: (v) => Format.ratio(v) } },
             x: { ticks: { maxTicksLimit: 8 } },
           },
         },
@@ -64,7 +92,7 @@
       charts.push(new window.Chart(bars, {
         type: "bar",
         data: { labels: data.campaigns.labels, datasets: [{ label: `Spend (${data.currency})`, data: data.campaigns.spend, backgroundColor: "#3b4fe0" }] },
-        options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false } }, scales: { x: { ticks: { callback: money } } } },
+        options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: false }, tooltip: { callbacks: { label: tooltipLabel } } }, scales: { x: { ticks: { callback: moneyTick } } } },
       }));
     }
     document.documentElement.dataset.campaignCharts = String(charts.length);

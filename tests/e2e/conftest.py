@@ -103,7 +103,7 @@ def asgi_server(transactional_db, settings, tmp_path):
                 break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError((tmp_path / "daphne.log").read_text())
+                raise RuntimeError((tmp_path / "daphne.log").read_text()) from None
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}"
     _stop(proc, log)

@@ -30,3 +30,31 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env={**env, "DEBUG": "false"},
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def _settings_in(env_extra) -> dict:
+    import json
+
+    env = {**_clean_env(), "DEBUG": "false", "SECRET_KEY": "k" * 20 + "-production-secret-" + "z9" * 20,
+           "ALLOWED_HOSTS": "kolony.example.com", **env_extra}
+    code = ("import json; from django.conf import settings as s; from rest_framework.settings import api_settings as a; "
+            "print(json.dumps({'ssl': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), 'host': s.USE_X_FORWARDED_HOST, "
+            "'proxies': a.NUM_PROXIES, 'axes_ip': s.AXES_CLIENT_IP_CALLABLE}))")
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_proxy_headers_are_believed_only_behind_the_configured_proxies():
+    direct = _settings_in({})
+    assert direct == {"ssl": None, "host": False, "proxies": 0, "axes_ip": "kolony.accounts.security.client_ip"}
+    behind = _settings_in({"KOLONY_TRUSTED_PROXY_COUNT": "1"})
+    assert behind == {"ssl": ["HTTP_X_FORWARDED_PROTO", "https"], "host": True, "proxies": 1,
+                      "axes_ip": "kolony.accounts.security.client_ip"}
+
+
+def test_check_deploy_is_clean_behind_a_proxy_too():
+    result = _check({"SECRET_KEY": "k" * 20 + "-production-secret-" + "z9" * 20, "ALLOWED_HOSTS": "kolony.example.com",
+                     "KOLONY_TRUSTED_PROXY_COUNT": "2"})
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-_OFFER = re.compile(r"(\d+\s?%|\boff\b|\bfree\b|\bsale\b|\bdeal\b|\bsave\b|[$€£¥]\s?\d|\d\s?[$€£¥]|\bdiscount\b|\btoday\b|\bthis week\b|\blimited\b)", re.I)
+_OFFER = re.compile(r"(\d+\s?%|\boff\b|\bfree\b|\bsale\b|\bdeal\b|\bsave\b|[$€£¥]\s?\d|\d\s?[$€£¥]"
+                    r"|\bdiscount\b|\btoday\b|\bthis week\b|\blimited\b)", re.I)
 _STOP = set("a an the and or but for to of in on at by with from this that these those is are be your our you we it its as".split())
 
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from videogen.brief import Brief
 from videogen.planner import copy as cp
 from videogen.planner.rules import MOTIONS, STYLE_TEXT_ANIMATION, STYLE_TRANSITIONS, max_words, split_durations
-from videogen.planner.schema import MAX_SCENES, MIN_SCENES, Scene, ScenePlan, Visual
+from videogen.planner.schema import MAX_SCENES, MIN_SCENES, Scene, ScenePlan, SceneRole, Visual, quantize_durations
 
 
 class LLMPlanError(RuntimeError):
@@ -28,7 +28,7 @@ class LLMPlanError(RuntimeError):
 
 class _LLMScene(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    role: str = Field(pattern="^(hook|benefit|product|offer|end_card)$")
+    role: SceneRole
     duration: float = Field(gt=0, le=20)
     voiceover: str = Field(max_length=400)
     on_screen_text: str = Field(min_length=1, max_length=120)
@@ -78,21 +78,19 @@ def _extract_json(content: str) -> dict:
 
 
 def _to_plan(raw: _LLMPlan, brief: Brief, model: str) -> ScenePlan:
-    rng = random.Random(brief.seed)
+    rng = random.Random(brief.seed)  # noqa: S311 - seeded for reproducible output, not for security
     roles = [s.role for s in raw.scenes]
     if roles[-1] != "end_card":
         raise ValueError("the last scene must be the end_card")
-    # Durations: keep the model's proportions, make them add up to the brief exactly (whole frames).
+    # Durations: keep the model's proportions, make them add up to the brief (steps of 0.1 s).
     weights = [s.duration for s in raw.scenes]
-    total_f = int(round(brief.duration * 30))
-    frames = [max(30, int(total_f * w / sum(weights))) for w in weights]
-    frames[-2] += total_f - sum(frames)
-    if frames[-2] < 30:
-        frames = [int(d * 30) for d in split_durations(brief.duration, roles)]
+    try:
+        durations = quantize_durations([brief.duration * w / sum(weights) for w in weights], brief.duration)
+    except ValueError:
+        durations = split_durations(brief.duration, roles)
     n_images = len(brief.images)
     scenes = []
-    for i, (s, f) in enumerate(zip(raw.scenes, frames)):
-        dur = f / 30
+    for i, (s, dur) in enumerate(zip(raw.scenes, durations, strict=True)):
         visual = Visual(source="solid_brand")
         if s.visual == "product_image" and n_images and s.role != "end_card":
             visual = Visual(source="product_image", image_index=i % n_images)

@@ -8,30 +8,42 @@ Voiceover lines are cut to what fits each scene at the brief's speaking rate.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from videogen.brief import Brief
 from videogen.planner import copy as cp
-from videogen.planner.schema import MAX_SCENES, MIN_SCENES, Scene, ScenePlan, Visual
+from videogen.planner.schema import (
+    MAX_SCENES,
+    MIN_SCENES,
+    Motion,
+    Scene,
+    ScenePlan,
+    SceneRole,
+    TextAnimation,
+    Transition,
+    Visual,
+    quantize_durations,
+)
 
 FPS = 30
 VOICE_LEAD_IN = 0.25  # seconds of silence before a scene's voiceover starts
 VOICE_TAIL = 0.3  # seconds left free at a scene's end
 
-STYLE_TRANSITIONS = {
+STYLE_TRANSITIONS: dict[str, list[Transition]] = {
     "vibrant": ["slideleft", "smoothleft", "circleopen", "slideup"],
     "casual": ["slideup", "smoothleft", "fade"],
     "minimalist": ["dissolve", "fade"],
     "professional": ["fade", "wipeleft", "smoothleft"],
     "corporate": ["wipeleft", "fade", "fadeblack"],
 }
-STYLE_TEXT_ANIMATION = {
+STYLE_TEXT_ANIMATION: dict[str, list[TextAnimation]] = {
     "vibrant": ["pop", "slide_up"],
     "casual": ["pop", "slide_up"],
     "minimalist": ["fade"],
     "professional": ["slide_up", "fade"],
     "corporate": ["slide_up"],
 }
-MOTIONS = ["pan_right", "pan_left", "pan_up", "pan_right", "pan_left"]  # pans are cheap (crop); the hook zooms
+MOTIONS: list[Motion] = ["pan_right", "pan_left", "pan_up", "pan_right", "pan_left"]  # pans are cheap (crop); the hook zooms
 
 HOOK_TEMPLATES = {
     "marketing_video": "Meet {p}.",
@@ -51,17 +63,14 @@ def frames(seconds: float) -> int:
     return int(round(seconds * FPS))
 
 
-def split_durations(total: float, roles: list[str]) -> list[float]:
+def split_durations(total: float, roles: Sequence[str]) -> list[float]:
     """Split ``total`` seconds over ``roles``: the end card gets 20 % (1.5–4 s), the hook a bit
-    less than the rest. Durations are whole frames at 30 fps and add up to ``total`` exactly."""
-    total_f = frames(total)
-    end_f = frames(max(1.5, min(4.0, total * 0.2)))
+    less than the rest. Durations are multiples of 0.1 s (whole frames at 30 fps, and steps of the
+    Studio's Seconds field) and add up to ``total`` rounded to 0.1 s (exactly, for whole seconds)."""
+    end = max(1.5, min(4.0, total * 0.2))
     weights = [0.85 if r == "hook" else 1.1 if r == "product" else 1.0 for r in roles[:-1]]
-    rest = total_f - end_f
-    out = [int(rest * w / sum(weights)) for w in weights]
-    out[-1] += rest - sum(out)
-    out.append(end_f)
-    return [f / FPS for f in out]
+    rest = total - end
+    return quantize_durations([rest * w / sum(weights) for w in weights] + [end], total)
 
 
 def max_words(duration: float, rate_wpm: int) -> float:
@@ -79,7 +88,7 @@ def _sentence(text: str) -> str:
 
 def plan_with_rules(brief: Brief) -> ScenePlan:
     """Brief → :class:`ScenePlan`, deterministically from ``brief.seed``. Never raises for a valid brief."""
-    rng = random.Random(brief.seed)
+    rng = random.Random(brief.seed)  # noqa: S311 - seeded for reproducible output, not for security
     english = brief.language.startswith("en")
     p = brief.product_name
     points = cp.clauses(brief.text_prompt)
@@ -90,7 +99,7 @@ def plan_with_rules(brief: Brief) -> ScenePlan:
 
     n = scene_count(brief.duration)
     middle = n - 2  # between hook and end card
-    roles = ["hook"]
+    roles: list[SceneRole] = ["hook"]
     has_offer = bool(offers) and middle >= 2
     n_benefit = middle - (1 if has_offer else 0) - (1 if middle >= 3 else 0)
     roles += ["benefit"] * n_benefit
@@ -109,7 +118,7 @@ def plan_with_rules(brief: Brief) -> ScenePlan:
     img_i = 0
     clip_i = 0
     script = list(brief.script or [])
-    for i, (role, dur) in enumerate(zip(roles, durations)):
+    for i, (role, dur) in enumerate(zip(roles, durations, strict=True)):
         budget = max_words(dur, brief.voice.rate_wpm)
         visual = Visual(source="solid_brand")
         if role in ("hook", "benefit") and clip_i < len(brief.clips):

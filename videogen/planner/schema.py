@@ -18,6 +18,39 @@ Transition = Literal["fade", "dissolve", "slideleft", "slideup", "wipeleft", "sm
 MIN_SCENES, MAX_SCENES = 4, 8
 MIN_SCENE_SECONDS, MAX_SCENE_SECONDS = 1.0, 20.0
 MIN_TOTAL_SECONDS, MAX_TOTAL_SECONDS = 6.0, 60.0
+DURATION_STEP = 0.1  # seconds (3 frames at 30 fps): planned and rebalanced durations are multiples of it
+
+
+def quantize_durations(values: list[float], total: float, *, step: float = DURATION_STEP,
+                       lo: float = MIN_SCENE_SECONDS, hi: float = MAX_SCENE_SECONDS) -> list[float]:
+    """Rounds ``values`` (seconds) to multiples of ``step`` that add up to ``total`` rounded to the
+    same step (so within ``step / 2`` of it), each kept within ``lo``–``hi``. Largest-remainder
+    rounding: the scenes whose exact share was closest to the next step get it. Returns seconds
+    rounded to 3 decimals, in the same order. Raises ValueError when ``total`` can't be split so."""
+    units = round(total / step)
+    lo_u, hi_u = round(lo / step), round(hi / step)
+    if not values or not lo_u * len(values) <= units <= hi_u * len(values):
+        raise ValueError(f"{total:g} s can't be split into {len(values)} scenes of {lo:g}–{hi:g} s")
+    exact = [v / step for v in values]
+    out = [min(max(int(x // 1), lo_u), hi_u) for x in exact]
+    left = units - sum(out)
+    order = sorted(range(len(values)), key=lambda i: (-(exact[i] - out[i]), i))  # biggest remainder first
+    while left:
+        moved = False
+        for i in (order if left > 0 else order[::-1]):
+            if left > 0 and out[i] < hi_u:
+                out[i] += 1
+                left -= 1
+                moved = True
+            elif left < 0 and out[i] > lo_u:
+                out[i] -= 1
+                left += 1
+                moved = True
+            if not left:
+                break
+        if not moved:  # unreachable given the bounds check above
+            raise ValueError(f"{total:g} s can't be split into {len(values)} scenes of {lo:g}–{hi:g} s")
+    return [round(u * step, 3) for u in out]
 
 
 class Visual(BaseModel):
@@ -92,7 +125,7 @@ class ScenePlan(BaseModel):
     def to_dict(self) -> dict:
         """JSON-ready dict; each scene also carries its computed ``start`` (ignored on load)."""
         d = self.model_dump(mode="json")
-        for scene, start in zip(d["scenes"], self.starts()):
+        for scene, start in zip(d["scenes"], self.starts(), strict=True):
             scene["start"] = start
         return d
 

@@ -69,7 +69,7 @@ Style: Caption,{CAPTION_FONT},{size},{_ass_color(primary)},{_ass_color(primary)}
 
 [Events]
 Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-"""
+"""  # noqa: E501 - the ASS format's own lines
     lines = [header]
     for c in cues:
         lines.append(f"Dialogue: 0,{_ts(c.start)},{_ts(c.end + 0.12)},Caption,,0,0,0,,{{\\fad(60,60)}}{_escape(c.text)}\n")

@@ -108,7 +108,7 @@ def extract_keyframe(
     clean-up filters applied, as RGB (also written to ``target`` as PNG). Raises
     :class:`ClipError` when FFmpeg yields no frame."""
     vf = cleanup_chain(cleanup) + [f"scale='min({max_side},iw)':'min({max_side},ih)':force_original_aspect_ratio=decrease"]
-    res = subprocess.run(
+    res = subprocess.run(  # noqa: S603 - argument list (no shell), program resolved by path
         [ffmpeg_exe(), "-v", "error", "-nostdin", "-y", "-ss", f"{at:.3f}", "-i", str(path), "-frames:v", "1", "-an",
          "-vf", ",".join(vf), str(target)],
         capture_output=True, text=True, timeout=60,

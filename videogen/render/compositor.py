@@ -136,7 +136,7 @@ def build_filtergraph(
     parts: list[str] = []
     starts = plan.starts()
     k = 0  # next input index
-    for i, (scene, lay) in enumerate(zip(plan.scenes, layers)):
+    for i, (scene, lay) in enumerate(zip(plan.scenes, layers, strict=True)):
         clip = scene.duration + (td if i < n - 1 else 0)
         frames = int(round(clip * FPS))
         if lay.clip is not None:

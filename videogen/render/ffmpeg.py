@@ -60,9 +60,11 @@ def run_ffmpeg(
     if on_progress is not None:
         cmd += ["-progress", "pipe:1", "-nostats"]
     cmd += args
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603 - argument list (no shell), program resolved by path
     err_chunks: list[str] = []
-    t_err = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
+    err_pipe = proc.stderr
+    assert err_pipe is not None  # noqa: S101 - Popen(stderr=PIPE) always gives one (for the type checker)
+    t_err = threading.Thread(target=lambda: err_chunks.append(err_pipe.read()), daemon=True)
     t_err.start()
 
     def _read_progress():
@@ -98,7 +100,7 @@ def run_ffmpeg(
 
 def ffprobe(path: Path) -> dict:
     """``ffprobe -show_format -show_streams`` as a dict. Raises ``FFmpegError`` on failure."""
-    res = subprocess.run(
+    res = subprocess.run(  # noqa: S603 - argument list (no shell), program resolved by path
         [ffprobe_exe(), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
         capture_output=True, text=True, timeout=60,
     )

@@ -57,7 +57,7 @@ def font_path(role: str) -> Path:
             return Path(c)
     fc = shutil.which("fc-match")
     if fc:
-        out = subprocess.run([fc, "-f", "%{file}", pattern], capture_output=True, text=True, timeout=10).stdout.strip()
+        out = subprocess.run([fc, "-f", "%{file}", pattern], capture_output=True, text=True, timeout=10).stdout.strip()  # noqa: S603 - argument list (no shell), program resolved by path
         family = pattern.split(":")[0].split()[0].lower()
         if out and Path(out).is_file() and family in Path(out).name.lower():
             return Path(out)
@@ -74,7 +74,7 @@ def resolve_brand_font(name_or_path: str) -> Path:
         return p
     fc = shutil.which("fc-match")
     if fc:
-        out = subprocess.run([fc, "-f", "%{file}\n%{family}", name_or_path], capture_output=True, text=True, timeout=10).stdout
+        out = subprocess.run([fc, "-f", "%{file}\n%{family}", name_or_path], capture_output=True, text=True, timeout=10).stdout  # noqa: S603 - argument list (no shell), program resolved by path
         parts = out.split("\n", 1)
         if len(parts) == 2 and Path(parts[0]).is_file():
             wanted = name_or_path.split(":")[0].strip().lower()

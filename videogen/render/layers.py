@@ -7,7 +7,6 @@ All coordinates are pixels in the output frame (after scaling).
 
 from __future__ import annotations
 
-import functools
 import random
 from dataclasses import dataclass, field
 
@@ -86,6 +85,8 @@ def crop_to_fill(
     the subject in frame, then resize to exactly that size (Lanczos)."""
     iw, ih = img.size
     target = width / height
+    cw: float
+    ch: float
     if iw / ih > target:
         cw, ch = ih * target, ih
     else:
@@ -205,7 +206,7 @@ def render_plate(
 ) -> Image.Image:
     """The scene's background plate, RGB, ``cv.width``×``cv.height`` px: backdrop, shapes and
     the photo (full-bleed or card). The end card carries the big logo (or a wordmark)."""
-    rng = random.Random(f"{seed}:{index}:{scene.role}")
+    rng = random.Random(f"{seed}:{index}:{scene.role}")  # noqa: S311 - seeded for reproducible output, not for security
     w, h = cv.width, cv.height
     use_photo = photo if scene.visual.source != "solid_brand" else None
     if full_bleed is None:
@@ -322,7 +323,8 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
             url_col = on_color(look.bg_bottom) if not full_bleed else (255, 255, 255)
             bb = draw_block(img, url, 0, y + cta.height + 2 * pad_y + gap, box.width, fill=url_col + (255,))
             ink.append(Box(*bb))
-        return TextLayer(img, box.left, box.top, [Box(b.left + box.left, b.top + box.top, b.right + box.left, b.bottom + box.top) for b in ink])
+        placed = [Box(b.left + box.left, b.top + box.top, b.right + box.left, b.bottom + box.top) for b in ink]
+        return TextLayer(img, box.left, box.top, placed)
 
     sub = scene.subtext.strip()
     head_h = int(box.height * (0.66 if sub else 1.0))
@@ -342,7 +344,8 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
     if look.text_panel == "bar":
         bar_w = min(cv.px(120), box.width)
         bx = bb[0] if align == "left" else (box.width - bar_w) // 2
-        d.rectangle((bx, min(box.height - cv.px(8), bb[3] + cv.px(8)), bx + bar_w, min(box.height - 1, bb[3] + cv.px(14))), fill=look.accent + (255,))
+        d.rectangle((bx, min(box.height - cv.px(8), bb[3] + cv.px(8)), bx + bar_w, min(box.height - 1, bb[3] + cv.px(14))),
+                    fill=look.accent + (255,))
     if sb and sb.lines:
         sy = y + hb.height + gap
         if pill:
@@ -410,11 +413,6 @@ def logo_layer(logo: Image.Image, look: Look, cv: Canvas, position: str, *, max_
     else:
         y = cv.box("photo").bottom - lg.height - m
     return TextLayer(lg, x, y, [Box(x, y, x + lg.width, y + lg.height)])
-
-
-@functools.lru_cache(maxsize=8)
-def _noop() -> None:  # keeps functools imported for callers patching caches in tests
-    return None
 
 
 def composite_keyframe(plate: Image.Image, layers: list[TextLayer]) -> Image.Image:

@@ -172,7 +172,7 @@ def tap_filters(src: str, samples: str, lumas: str, spec: FormatSpec) -> str:
 
 
 def _pairs(starts: list[str], ends: list[str]) -> list[tuple[float, float]]:
-    return [(float(s), float(e)) for s, e in zip(starts, ends)]
+    return [(float(s), float(e)) for s, e in zip(starts, ends, strict=False)]  # a trailing start may have no end
 
 
 def analyze(

@@ -11,7 +11,13 @@ from PIL import Image
 from videogen.planner.schema import ScenePlan
 from videogen.render.formats import FormatSpec
 from videogen.render.layers import (
-    Canvas, clip_plate, composite_keyframe, logo_layer, render_plate, render_text_layer, uses_full_bleed,
+    Canvas,
+    clip_plate,
+    composite_keyframe,
+    logo_layer,
+    render_plate,
+    render_text_layer,
+    uses_full_bleed,
 )
 from videogen.render.styles import Look
 
@@ -44,7 +50,8 @@ def render_storyboard(
     for spec in specs:
         cv = Canvas(spec, STORYBOARD_WIDTH / spec.width)
         for i, scene in enumerate(plan.scenes):
-            frame = clip_frames.get(scene.visual.clip_index) if scene.visual.source == "uploaded_clip" else None
+            clip_index = scene.visual.clip_index if scene.visual.source == "uploaded_clip" else None
+            frame = clip_frames.get(clip_index) if clip_index is not None else None
             if frame is not None:
                 plate = clip_plate(frame, cv)
                 layers = [render_text_layer(scene, look, cv, full_bleed=True, brand_font=brand_font)]

@@ -226,7 +226,10 @@ def draw_block(
         align = "right" if align == "left" else "left"
     main = load_font(block.fonts.main, block.size)
     ascent = main.getmetrics()[0]
-    l, t, r, b = 10**9, 10**9, -1, -1
+    x0: float = 10**9
+    y0: float = 10**9
+    x1: float = -1
+    y1: float = -1
     for i, line in enumerate(block.lines):
         lw = line_width(line, block.fonts, block.size)
         lx = x + (0 if align == "left" else (width - lw) / 2 if align == "center" else width - lw)
@@ -240,7 +243,7 @@ def draw_block(
                 bm = _emoji_bitmap(run, block.fonts.emoji, block.size)
                 top = max(int(y), int(base - bm.height * 0.86))
                 img.alpha_composite(bm, (int(cx), max(0, top))) if img.mode == "RGBA" else img.paste(bm, (int(cx), top), bm)
-                l, t, r, b = min(l, int(cx)), min(t, top), max(r, int(cx) + bm.width), max(b, top + bm.height)
+                x0, y0, x1, y1 = min(x0, int(cx)), min(y0, top), max(x1, int(cx) + bm.width), max(y1, top + bm.height)
                 cx += bm.width + block.size * 0.08
                 continue
             font = load_font(block.fonts.cjk if kind == "cjk" else block.fonts.main, block.size)
@@ -249,8 +252,8 @@ def draw_block(
                 draw.text((cx + off, base + off), run, font=font, fill=shadow, anchor="ls")
             draw.text((cx, base), run, font=font, fill=fill, anchor="ls")
             bb = draw.textbbox((cx, base), run, font=font, anchor="ls")
-            l, t, r, b = min(l, bb[0]), min(t, bb[1]), max(r, bb[2]), max(b, bb[3])
+            x0, y0, x1, y1 = min(x0, bb[0]), min(y0, bb[1]), max(x1, bb[2]), max(y1, bb[3])
             cx += font.getlength(run)
-    if r < 0:
+    if x1 < 0:
         return (x, y, x, y)
-    return (int(l), int(t), int(r), int(b))
+    return (int(x0), int(y0), int(x1), int(y1))

@@ -55,7 +55,7 @@ def list_voices() -> tuple[VoiceInfo, ...]:
     Both the language code (``en-us``) and the file id (``gmw/en-US``) are accepted as ids; the
     language code is listed. Raises :class:`TTSUnavailable` when espeak-ng is missing.
     """
-    out = subprocess.run([_espeak(), "--voices"], capture_output=True, text=True, timeout=30).stdout
+    out = subprocess.run([_espeak(), "--voices"], capture_output=True, text=True, timeout=30).stdout  # noqa: S603 - argument list (no shell), program resolved by path
     voices = []
     for line in out.splitlines()[1:]:
         parts = line.split()
@@ -83,7 +83,7 @@ class EspeakTTS:
         text = re.sub(r"\s+", " ", text).strip()
         if not text:
             return np.zeros(0, dtype=np.float32)
-        res = subprocess.run(
+        res = subprocess.run(  # noqa: S603 - argument list (no shell), program resolved by path
             [_espeak(), "-v", voice, "-s", str(int(rate_wpm)), "--stdout", "--", text],
             capture_output=True, timeout=60,
         )

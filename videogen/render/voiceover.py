@@ -108,7 +108,7 @@ def build_voice_track(
     stats = {"hits": 0, "misses": 0}
     if tts is None:
         return VoiceTrack(track, cues, notes)
-    for scene, start in zip(plan.scenes, plan.starts()):
+    for scene, start in zip(plan.scenes, plan.starts(), strict=True):
         parts = phrases(scene.voiceover)
         if not parts:
             continue
@@ -123,7 +123,7 @@ def build_voice_track(
             notes.append(f"scene {scene.id}: voiceover sped up to {rate} wpm to fit {scene.duration:.2f} s")
         t = start + LEAD_IN
         end_limit = start + scene.duration - TAIL * 0.5
-        for p, c in zip(parts, clips):
+        for p, c in zip(parts, clips, strict=True):
             dur = len(c) / SAMPLE_RATE
             if t + dur > end_limit:
                 notes.append(f"scene {scene.id}: dropped phrase {p!r} (does not fit the scene)")

@@ -45,7 +45,8 @@ def test_signup_invite_teammate_and_dashboard(live_server, page, browser):
     page.click("nav >> text=Team")
     assert "theo@example.com" in page.locator("[data-testid=members]").inner_text()
     page.goto(f"{live_server.url}/dashboard/")
-    assert "invitation.accepted" in page.locator("body").inner_text()
+    activity = page.locator("body").inner_text()
+    assert "accepted the invitation and joined as Editor" in activity and "invitation.accepted" not in activity
 
 
 def test_navigation_works_at_phone_width(live_server, phone_page, django_user_model):

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import Ad, Campaign
+from tests.fixtures.campaigns import real_mp4  # creatives are probed: a real clip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 256
 SECRET = "e2e-campaign-secret-42"
 
 
@@ -56,7 +56,7 @@ def test_create_campaign_ad_set_ad_and_see_it_on_the_dashboard(live_server, page
     page.fill("#id_headline", "Cold brew, delivered")
     page.select_option("#id_call_to_action", "SHOP_NOW")
     page.fill("#id_destination_url", "https://aurora.example/cold-brew")
-    page.set_input_files("#id_creative", files=[{"name": "pour.mp4", "mimeType": "video/mp4", "buffer": MP4}])
+    page.set_input_files("#id_creative", files=[{"name": "pour.mp4", "mimeType": "video/mp4", "buffer": real_mp4()}])
     page.select_option("#id_status", "active")
     page.click("form.campaign-form button[type=submit]")
     page.wait_for_selector("text=Ad “Cold brew pour 15s” created")
@@ -99,7 +99,9 @@ def test_list_and_dashboard_fit_a_phone(live_server, browser, alice, alice_org):
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 392:
                 page.screenshot(path="/tmp/phone.png", full_page=True)
-                print(page.evaluate("""[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 392).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""))
+                print(page.evaluate("""[...document.querySelectorAll('body *')]
+                    .filter(e => e.getBoundingClientRect().right > 392).slice(0, 8)
+                    .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""))
             assert width <= 392, (path, width)
         page.goto(f"{live_server.url}/campaigns/")
         page.fill("input[name=q]", "zzz-nothing")

@@ -66,7 +66,9 @@ def test_brief_storyboard_render_preview(asgi_server, rq_worker, page, alice):
     duration = page.evaluate("""() => new Promise((resolve, reject) => {
         const v = document.querySelector('[data-testid=player-9x16]');
         v.muted = true;
-        const done = () => { v.play().then(() => setTimeout(() => resolve([v.duration, v.currentTime, v.videoWidth]), 700)).catch(reject); };
+        const done = () => {
+            v.play().then(() => setTimeout(() => resolve([v.duration, v.currentTime, v.videoWidth]), 700)).catch(reject);
+        };
         if (v.readyState >= 1) done(); else v.addEventListener('loadedmetadata', done, { once: true });
         v.addEventListener('error', () => reject(new Error('video error ' + (v.error && v.error.code))), { once: true });
     })""")

@@ -7,9 +7,9 @@ from django.core.cache import caches
 from rest_framework.authtoken.models import Token
 
 from kolony.accounts import identity
-from kolony.datacache import current_version
 from kolony.accounts.models import Membership
 from kolony.accounts.services import membership_remove
+from kolony.datacache import current_version
 from tests.conftest import api_client_for, login_client
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,6 @@
 """Money in several currencies is never added up: the dashboard, the KPI API and the report show one
 currency's campaigns at a time and offer the others."""
 
-import datetime as dt
 
 import pytest
 

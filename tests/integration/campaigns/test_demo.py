@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from campaigns.models import Ad, AdSet, Campaign, InsightDaily
 from campaigns import selectors
+from campaigns.models import Ad, AdSet, Campaign, InsightDaily
 from campaigns.selectors import DateRange
 from kolony.accounts.models import Organization
 

@@ -34,7 +34,8 @@ def data(alice, tree):
 
 def test_totals(alice_org, data):
     k = selectors.kpis_for(organization=alice_org, date_range=MARCH)
-    assert (k["impressions"], k["clicks"], k["spend_minor"], k["conversions"], k["conversion_value_minor"]) == (16_000, 260, 7_500, 6, 15_900)
+    got = (k["impressions"], k["clicks"], k["spend_minor"], k["conversions"], k["conversion_value_minor"])
+    assert got == (16_000, 260, 7_500, 6, 15_900)
     assert k["ctr"] == pytest.approx(260 / 16_000)
     assert k["cpc_minor"] == pytest.approx(7_500 / 260)
     assert k["cpm_minor"] == pytest.approx(7_500 * 1000 / 16_000)
@@ -135,3 +136,29 @@ def test_dashboard_numbers_equal_kpis_for_exactly(alice_org, alice, data):
         full = selectors.dashboard_data(organization=alice_org, date_range=date_range, use_cache=False)
         assert [r["name"] for r in full["campaigns"]] == [r["name"] for r in expected]
         assert [(r["name"], r["campaign_name"]) for r in full["top_ads"]] == [(r["name"], r["campaign_name"]) for r in best]
+
+
+def test_orm_python_and_sql_kpis_agree_for_every_kpi(alice_org, data):
+    """The three generated forms of the one formula table give the same value for every KPI, on
+    the same rows: the ORM annotations (``kpis_for``), ``compute_kpis`` over the sums, and the raw
+    SQL of the dashboard's campaign ranking (``_kpi_sql``) — zero denominators included."""
+    from django.db import connection
+
+    campaign, ad_set, ad1, ad2 = data
+    cases = [({}, MARCH), ({"ad": ad1.pk}, MARCH), ({"ad": ad2.pk}, MARCH), ({}, DateRange(D2, D2)),
+             ({"platform": "google"}, MARCH)]
+    for filters, date_range in cases:
+        orm = selectors.kpis_for(organization=alice_org, date_range=date_range, filters=filters)
+        python = selectors.compute_kpis({m: orm[m] for m in selectors.METRICS})
+        sums = ", ".join(f"%s::bigint AS m_{m}" for m in selectors.METRICS)
+        kpis = ", ".join(f"{expr} AS {k}" for k, expr in selectors._kpi_sql(lambda m: f"m_{m}").items())
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {kpis} FROM (SELECT {sums}) AS t", [orm[m] for m in selectors.METRICS])  # noqa: S608
+            sql = dict(zip(selectors.KPIS, cursor.fetchone(), strict=True))
+        for kpi in selectors.KPIS:
+            assert orm[kpi] == python[kpi] == sql[kpi], (filters, date_range, kpi, orm[kpi], python[kpi], sql[kpi])
+    assert set(selectors.KPI_FORMULAS) == set(selectors.KPIS) == {"ctr", "cpc_minor", "cpm_minor", "cpa_minor", "roas",
+                                                                   "thruplay_rate"}
+    # every case above really covers both a defined and an undefined (zero denominator) value
+    day2 = selectors.kpis_for(organization=alice_org, date_range=DateRange(D2, D2))
+    assert all(day2[k] is None for k in selectors.KPIS)

@@ -25,7 +25,9 @@ def text(response) -> str:
 
 
 def spend_cell(html: str, campaign) -> str:
-    row = re.search(rf'<tr data-campaign-id="{campaign.pk}">(.*?)</tr>', html, re.S).group(1)
+    match = re.search(rf'<tr data-campaign-id="{campaign.pk}">(.*?)</tr>', html, re.S)
+    assert match, f"campaign {campaign.pk} has a row"
+    row = match.group(1)
     return re.findall(r'<td class="num">(.*?)</td>', row)[2]  # budget, ad sets / ads, spend
 
 

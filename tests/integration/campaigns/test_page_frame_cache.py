@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from campaigns import services
-from kolony.accounts.models import Membership, Organization
+from kolony.accounts.models import Membership
 from kolony.accounts.services import membership_change_role
 from tests.conftest import login_client
 

@@ -156,7 +156,8 @@ def test_bulk_status_is_scoped_and_all_or_nothing(alice, alice_org, charlie, cha
     services.campaign_archive(campaign=other, actor=alice)
     result = services.campaign_bulk_set_status(organization=alice_org, actor=alice, campaign_ids=[mine.pk, other.pk], action="pause")
     assert result == {"changed": [mine.pk], "skipped": [other.pk]}
-    assert errors_of(services.campaign_bulk_set_status, organization=alice_org, actor=alice, campaign_ids=[mine.pk], action="delete")["action"]
+    assert errors_of(services.campaign_bulk_set_status, organization=alice_org, actor=alice, campaign_ids=[mine.pk],
+                     action="delete")["action"]
 
 
 def test_insights_upsert_is_idempotent_and_validated(tree, yesterday):

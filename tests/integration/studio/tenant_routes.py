@@ -12,7 +12,8 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 PUBLIC = {"api:voice-detail", "videogen:voice_sample"}  # the voice library is shared by every organization
 OWNER_METHOD = {name: "post" for name in (
     "videogen:job_render", "videogen:job_cancel", "videogen:job_save_template", "videogen:plan_undo",
-    "videogen:scene_add", "videogen:scene_edit", "videogen:scene_move", "videogen:scene_remove", "api:video-job-cancel", "api:video-job-rerender",
+    "videogen:scene_add", "videogen:scene_edit", "videogen:scene_move", "videogen:scene_remove",
+    "api:video-job-cancel", "api:video-job-rerender",
 )}
 # scene_image/scene_clip need a photo/clip id in the form; their owner check is a GET (405, route exists).
 

@@ -33,7 +33,8 @@ def test_owner_gets_state_on_connect_then_live_progress(job, alice, redis_conn):
         assert connected
         first = await ws.receive_json_from(timeout=5)
         assert first == {**first, "type": "progress", "status": "pending", "progress": 0, "job": job.pk}
-        await sync_to_async(publish)(job.pk, {"type": "progress", "job": job.pk, "progress": 42, "phase": "scenes", "status": "rendering", "error": ""})
+        await sync_to_async(publish)(job.pk, {"type": "progress", "job": job.pk, "progress": 42, "phase": "scenes",
+                                              "status": "rendering", "error": ""})
         update = await ws.receive_json_from(timeout=5)
         assert (update["progress"], update["phase"], update["status"]) == (42, "scenes", "rendering")
         await ws.disconnect()
@@ -47,7 +48,8 @@ def test_token_auth_in_query_string(job, alice, redis_conn):
     token = Token.objects.create(user=alice)
 
     async def scenario():
-        ws, connected, _ = await _connect(f"/ws/video-jobs/{job.pk}/?token={token.key}", [(b"origin", b"http://testserver"), (b"host", b"testserver")])
+        ws, connected, _ = await _connect(f"/ws/video-jobs/{job.pk}/?token={token.key}",
+                                          [(b"origin", b"http://testserver"), (b"host", b"testserver")])
         assert connected
         assert (await ws.receive_json_from(timeout=5))["job"] == job.pk
         await ws.disconnect()

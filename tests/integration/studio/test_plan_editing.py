@@ -101,7 +101,8 @@ def test_save_as_template_and_start_from_it(job, alice, alice_org, photo):
     with pytest.raises(ValidationError, match="already has a template"):
         services.workflow_template_save(job=job, user=alice, name="weekly offer")
     again = services.video_job_create(organization=alice_org, user=alice, template=template,
-                                      brief_data={"product_name": "Aurora", "text_prompt": "Cold brew that keeps up with you", "images": [photo.pk]})
+                                      brief_data={"product_name": "Aurora", "text_prompt": "Cold brew that keeps up with you",
+                                                  "images": [photo.pk]})
     assert again.planner == "template"
     assert [s.on_screen_text for s in _scenes(again)] == [s["on_screen_text"] for s in template.scene_recipe]
 

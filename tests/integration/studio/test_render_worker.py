@@ -15,8 +15,8 @@ from django.db import connection
 
 from videogen import services
 from videogen.models import Asset, JobStatus, Scene, VideoJob
-from videogen.rendering import video_job_render
 from videogen.render.ffmpeg import ffprobe_exe
+from videogen.rendering import video_job_render
 from videogen.tasks import render_video_job_failed
 
 pytestmark = pytest.mark.slow
@@ -112,14 +112,9 @@ def _db_url():
     return f"postgres://{s['USER'] or 'postgres'}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def _start_worker(env, *extra):
-    return subprocess.Popen([sys.executable, "manage.py", "rqworker", "render", *extra], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-
-
 def _descendants(pid: int) -> list[int]:
     """``pid``'s child processes, recursively (RQ's work horse runs in its own process group)."""
-    children = {}
+    children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -153,37 +148,92 @@ def _wait(predicate, timeout, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _start(env, *queues_and_options, quiet=False):
+    """A real ``manage.py rqworker`` (Kolony's worker class) in its own session; ``quiet``: output discarded."""
+    return subprocess.Popen([sys.executable, "manage.py", "rqworker", *queues_and_options], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL if quiet else subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def test_a_dead_workers_job_is_noticed_within_a_minute_by_design():
+    """The bound the killed-worker test relies on: a killed job's lease runs out, then an idle
+    worker wakes and sweeps — all within a minute."""
+    from kolony.outbox import sweep, worker
+
+    assert worker.HEARTBEAT_TTL_S + sweep.SWEEP_INTERVAL_S + worker.IDLE_WAKE_S < 60
+    assert worker.JOB_MONITORING_INTERVAL_S * 3 <= worker.HEARTBEAT_TTL_S  # three missed renewals before a live job expires
+    assert settings.RQ["WORKER_CLASS"] == "kolony.outbox.worker.KolonyWorker"
+
+
 @pytest.mark.django_db(transaction=True)
-def test_worker_killed_mid_render_is_retried_and_finishes(job, alice, redis_conn, settings):
-    import django_rq
-    from rq.registry import StartedJobRegistry
+def test_worker_killed_mid_render_is_noticed_by_a_surviving_worker_and_finishes(job, alice, redis_conn, settings, api_for):
+    from videogen.tasks import RETRY_AFTER_WORKER_STOPPED
 
     services.video_job_enqueue_render(job=job, user=alice)
     env = _worker_env(settings.MEDIA_ROOT)
-    worker = _start_worker(env)
+    victim = _start(env, "render", quiet=True)
+    survivor = None
     try:
-        _wait(lambda: VideoJob.objects.get(pk=job.pk).progress >= 5, 90, "the render to start")
-        _kill_tree(worker)  # the worker and its work horse die mid-render (like an OOM kill of the box)
+        _wait(lambda: VideoJob.objects.get(pk=job.pk).progress >= 5, 120, "the render to start")
+        survivor = _start(env, "default", quiet=True)  # another worker (other queue): its sweep watches every queue
+        _kill_tree(victim)  # the worker and its work horse die mid-render (like an OOM kill of the box)
+        killed_at = time.monotonic()
+        stuck = VideoJob.objects.get(pk=job.pk)
+        assert stuck.status == JobStatus.RENDERING and services.work_dir(job.pk).exists()
+
+        # Nobody calls RQ's cleanup by hand: the survivor's sweep notices the dead worker's job.
+        _wait(lambda: VideoJob.objects.get(pk=job.pk).phase == RETRY_AFTER_WORKER_STOPPED, 90,
+              "the surviving worker to notice the dead worker's job")
+        print(f"dead worker's job noticed after {time.monotonic() - killed_at:.1f} s")
     finally:
-        if worker.poll() is None:
-            _kill_tree(worker)
-    stuck = VideoJob.objects.get(pk=job.pk)
-    assert stuck.status == JobStatus.RENDERING
-    assert services.work_dir(job.pk).exists(), "the killed attempt left partial files"
+        for proc in (victim, survivor):
+            if proc is not None and proc.poll() is None:
+                _kill_tree(proc)
+    assert not services.work_dir(job.pk).exists(), "the killed attempt's files are removed"
+    assert django_rq_queue("render").count == 1, "the render is queued again (RQ retry)"
+    shown = api_for(alice).get(f"/api/v1/video-jobs/{job.pk}/").json()
+    assert shown["phase"] == RETRY_AFTER_WORKER_STOPPED and shown["active"] and shown["error"] == ""
+    from tests.conftest import login_client
 
-    # What RQ's maintenance does once the dead worker's heartbeat expires.
-    queue = django_rq.get_queue("render")
-    StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
-    retried = VideoJob.objects.get(pk=job.pk)
-    assert retried.phase == "retrying" and retried.status == JobStatus.RENDERING
-    assert not services.work_dir(job.pk).exists(), "partial files are removed"
-    assert queue.count == 1
+    assert RETRY_AFTER_WORKER_STOPPED in login_client(alice).get(f"/studio/jobs/{job.pk}/").content.decode()
 
-    finisher = _start_worker(env, "--burst")
+    finisher = _start(env, "render", "--burst")
     out, _ = finisher.communicate(timeout=300)
     done = VideoJob.objects.get(pk=job.pk)
     assert done.status == JobStatus.COMPLETED, (done.error_message, out.decode()[-2000:])
     assert done.renders.count() == 1 and done.progress == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_again_on_its_last_retry_fails_the_job_with_a_clear_message(job, alice, redis_conn, settings):
+    import django_rq
+    from rq.job import Job
+
+    services.video_job_enqueue_render(job=job, user=alice)
+    rq_job = Job.fetch(VideoJob.objects.get(pk=job.pk).rq_job_ids[-1], connection=django_rq.get_connection("render"))
+    rq_job.retries_left = 0  # as if this were already the retry
+    rq_job.save()
+    env = _worker_env(settings.MEDIA_ROOT)
+    victim = _start(env, "render", quiet=True)
+    survivor = None
+    try:
+        _wait(lambda: VideoJob.objects.get(pk=job.pk).progress >= 5, 120, "the render to start")
+        survivor = _start(env, "default", quiet=True)
+        _kill_tree(victim)
+        _wait(lambda: VideoJob.objects.get(pk=job.pk).status == JobStatus.FAILED, 90, "the job to be marked failed")
+    finally:
+        for proc in (victim, survivor):
+            if proc is not None and proc.poll() is None:
+                _kill_tree(proc)
+    failed = VideoJob.objects.get(pk=job.pk)
+    assert "render worker stopped unexpectedly" in failed.error_message
+    assert not services.work_dir(job.pk).exists() and django_rq_queue("render").count == 0
+
+
+def django_rq_queue(name):
+    import django_rq
+
+    return django_rq.get_queue(name)
 
 
 @pytest.mark.django_db

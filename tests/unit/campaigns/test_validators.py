@@ -63,11 +63,29 @@ def test_sniff_video():
     assert sniff_video(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8) is None
 
 
+def _webm() -> bytes:
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from videogen.render.ffmpeg import ffmpeg_exe
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "a.webm"
+        subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=160x120:r=10:d=1", "-c:v", "libvpx",
+                        "-b:v", "200k", str(out)], check=True)
+        return out.read_bytes()
+
+
 @pytest.mark.parametrize("name, content, ok", [
-    ("a.mp4", MP4, True), ("a.MOV", MP4, True), ("a.webm", WEBM, True),
+    ("a.mp4", "real", True), ("a.MOV", "real", True), ("a.webm", "webm", True),
+    ("a.mp4", MP4, False),  # MP4 magic bytes with no video inside: probed now, like Studio uploads
     ("a.mp4", b"<html>not a video</html>", False), ("a.webm", MP4, False), ("a.gif", MP4, False), ("a.mp4", b"", False),
 ])
 def test_creative_file_rules(name, content, ok):
+    from tests.fixtures.campaigns import real_mp4
+
+    content = real_mp4() if content == "real" else _webm() if content == "webm" else content
     upload = SimpleUploadedFile(name, content)
     if ok:
         validate_creative_file(upload)

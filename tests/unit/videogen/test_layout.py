@@ -26,8 +26,8 @@ def test_fit_text_never_overflows(text):
     block = fit_text(text, fonts, 600, 200, max_size=90, min_size=28, max_lines=3)
     assert block.width <= 600 and block.height <= 200 and len(block.lines) <= 3
     img = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
-    l, t, r, b = draw_block(img, block, 0, 0, 600)
-    assert 0 <= l and r <= 600 and 0 <= t and b <= 200 + 2
+    left, top, right, bottom = draw_block(img, block, 0, 0, 600)
+    assert 0 <= left and right <= 600 and 0 <= top and bottom <= 200 + 2
 
 
 def test_emoji_is_drawn_in_colour():

@@ -12,10 +12,12 @@ from videogen.planner import plan_scenes
 
 GOOD = {
     "scenes": [
-        {"role": "hook", "duration": 3, "voiceover": "Wake up to Aurora.", "on_screen_text": "Wake up to Aurora", "visual": "product_image"},
+        {"role": "hook", "duration": 3, "voiceover": "Wake up to Aurora.", "on_screen_text": "Wake up to Aurora",
+         "visual": "product_image"},
         {"role": "benefit", "duration": 4, "voiceover": "Eighteen hours of steeping.", "on_screen_text": "18-hour steep"},
         {"role": "offer", "duration": 4, "voiceover": "Twenty percent off.", "on_screen_text": "20% off", "visual": "solid_brand"},
-        {"role": "end_card", "duration": 3, "voiceover": "Order today.", "on_screen_text": "Order today", "subtext": "example.com", "visual": "solid_brand"},
+        {"role": "end_card", "duration": 3, "voiceover": "Order today.", "on_screen_text": "Order today", "subtext": "example.com",
+         "visual": "solid_brand"},
     ]
 }
 

@@ -90,3 +90,13 @@ def test_no_images_means_brand_backgrounds(brief_data, brief_dir):
     brief_data["images"] = []
     plan = plan_scenes(brief_from_dict(brief_data, brief_dir), backend="rules").plan
     assert {s.visual.source for s in plan.scenes} == {"solid_brand"}
+
+
+@pytest.mark.parametrize("duration", range(6, 61))
+def test_durations_are_steps_of_a_tenth(brief_data, brief_dir, duration):
+    """Every planned scene fits the storyboard's Seconds field (step 0.1 s) and the ad lasts what
+    the brief asked, to the frame."""
+    brief_data["duration"] = duration
+    plan = plan_scenes(brief_from_dict(brief_data, brief_dir), backend="rules").plan
+    assert all(abs(s.duration * 10 - round(s.duration * 10)) < 1e-6 for s in plan.scenes), [s.duration for s in plan.scenes]
+    assert round(sum(s.duration for s in plan.scenes), 6) == duration

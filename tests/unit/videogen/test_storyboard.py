@@ -16,7 +16,7 @@ def test_storyboard_only_is_deterministic(brief_data, brief_dir, tmp_path):
     n = len(a.plan.scenes)
     assert sum(len(v) for v in a.storyboard.values()) == n * 4
     for ratio in a.storyboard:
-        for pa, pb in zip(a.storyboard[ratio], b.storyboard[ratio]):
+        for pa, pb in zip(a.storyboard[ratio], b.storyboard[ratio], strict=True):
             assert pa.name == pb.name and pa.read_bytes() == pb.read_bytes()
     assert not a.outputs and (tmp_path / "a" / "trace.json").exists()
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["storyboard", "trace.json"]

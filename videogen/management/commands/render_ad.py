@@ -27,7 +27,8 @@ class Command(BaseCommand):
                             help="product image; repeat for several (replaces the brief's images)")
         parser.add_argument("--formats", default=None, help=f"comma-separated aspect ratios ({','.join(RATIOS)}); default: the brief's")
         parser.add_argument("--storyboard-only", action="store_true", help="only plan and draw the storyboard")
-        parser.add_argument("--planner", choices=["rules", "llm"], default=None, help="planner backend (default: llm when KOLONY_LLM_URL is set)")
+        parser.add_argument("--planner", choices=["rules", "llm"], default=None,
+                            help="planner backend (default: llm when KOLONY_LLM_URL is set)")
         parser.add_argument("--cache-dir", default=None, help="reuse scene layers and voice phrases from this folder")
 
     def _fail(self, problems: list[str]) -> None:
@@ -44,7 +45,8 @@ class Command(BaseCommand):
             formats = [f.strip() for f in opts["formats"].split(",") if f.strip()]
             bad = [f for f in formats if f not in RATIOS]
             if bad or not formats:
-                problems.append(f"--formats: unknown aspect ratio {', '.join(map(repr, bad)) or '(empty)'}; expected some of {', '.join(RATIOS)}")
+                problems.append(f"--formats: unknown aspect ratio {', '.join(map(repr, bad)) or '(empty)'}; "
+                                f"expected some of {', '.join(RATIOS)}")
         out = Path(opts["out"])
         if out.exists() and not out.is_dir():
             problems.append(f"--out: {out} exists and is not a folder")

@@ -1,0 +1,54 @@
+"""The one adapter from a service's ``django.core.exceptions.ValidationError`` to what a page shows.
+
+Services raise ``ValidationError({field: [message, ...]})`` (``__all__`` for the object as a whole)
+or ``ValidationError([message, ...])``. Pages show those messages either on a bound form
+(:func:`apply_service_errors`: next to the field they name, else as a form-wide error labelled with
+the field) or as flat lines (:func:`errors_as_text`: flash messages, htmx error lists). The API
+turns the same errors into 400s in :mod:`kolony.core.api_errors`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+#: Keys whose messages read on their own (the object, the whole plan or brief): never labelled.
+UNLABELLED = frozenset({"__all__", "non_field_errors", "plan", "brief"})
+
+
+def error_messages(exc: ValidationError) -> dict[str, list[str]]:
+    """``{field or "__all__": [message, ...]}`` of ``exc``, in the order raised."""
+    if hasattr(exc, "error_dict"):
+        return {field: list(messages) for field, messages in exc.message_dict.items()}
+    return {"__all__": list(exc.messages)}
+
+
+def _labelled(field: str, message: str) -> str:
+    return message if field in UNLABELLED else f"{field.replace('_', ' ')}: {message}"
+
+
+def errors_as_text(exc: ValidationError) -> list[str]:
+    """Every message of ``exc`` as one line, prefixed with its field (``"budget minor: …"``) unless
+    the key is in :data:`UNLABELLED`."""
+    return [_labelled(field, message) for field, messages in error_messages(exc).items() for message in messages]
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError, field_map: dict[str, str] | None = None, *,
+                         nested: tuple[str, ...] = ("targeting",)) -> None:
+    """Puts ``exc``'s messages on the bound ``form``: on the field they name (renamed through
+    ``field_map``: service field → form field), else as form-wide errors labelled with the field
+    (never a ValueError for a field the form lacks). A message of a ``nested`` field (e.g.
+    ``targeting``: ``"countries[1]: …"``) goes to the form field its first word names. A message
+    already shown on that field is not repeated."""
+    field_map = field_map or {}
+    for field, messages in error_messages(exc).items():
+        for message in messages:
+            target: str | None = field_map.get(field, field)
+            if field in nested:
+                target = message.split("[", 1)[0].split(":", 1)[0].split(" ", 1)[0]
+            text = message
+            if target not in form.fields:
+                target, text = None, (message if field in nested else _labelled(field, message))
+            if text in form.errors.get(target if target is not None else NON_FIELD_ERRORS, ()):
+                continue
+            form.add_error(target, text)

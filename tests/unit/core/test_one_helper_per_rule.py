@@ -1,0 +1,37 @@
+"""Each rule lives in one helper: the page-cache protocol (kolony.pagecache), the CPU cost rate
+(videogen.pipeline.cost_estimate), the service-error → form adapter (kolony.core.service_errors).
+These checks read the source so that a fifth copy of a protocol fails the suite, not a review."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+APPS = ("kolony", "campaigns", "videogen", "billing")
+
+
+def _sources():
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8")
+
+
+def test_only_the_page_cache_helper_talks_to_the_versioned_cache():
+    users = sorted(name for name, text in _sources() if re.search(r"\bversioned_(get|set)\b", text))
+    assert users == ["kolony/datacache.py", "kolony/pagecache.py"]
+
+
+def test_one_cpu_cost_rate():
+    rates = sorted(name for name, text in _sources() if re.search(r"CPU_COST\w*\s*=|/\s*3600\b.*cost|cost.*/\s*3600\b", text))
+    assert rates == ["videogen/pipeline.py"]
+
+
+def test_one_service_error_adapter():
+    adapters = sorted(name for name, text in _sources()
+                      if re.search(r"def (apply_service_errors|_?errors_as_text|_flash_validation_error)\b", text))
+    assert adapters in (["kolony/core/service_errors.py"], ["kolony/accounts/views.py", "kolony/core/service_errors.py"])
+    # accounts' flash helper only forwards to the shared one
+    flash = next((text for name, text in _sources() if name == "kolony/accounts/views.py"), "")
+    if "def _flash_validation_error" in flash:
+        body = flash.split("def _flash_validation_error", 1)[1].split("\ndef ", 1)[0]
+        assert "errors_as_text(exc)" in body
