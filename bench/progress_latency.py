@@ -50,9 +50,8 @@ def _fixtures(n_jobs: int) -> tuple[str, list[int]]:
     import django
 
     django.setup()
-    from rest_framework.authtoken.models import Token
-
     from kolony.accounts.models import Membership, Organization, User
+    from kolony.accounts.services import api_token_create
     from videogen.models import VideoJob
 
     org = Organization.objects.create(name="Bench")
@@ -60,7 +59,7 @@ def _fixtures(n_jobs: int) -> tuple[str, list[int]]:
     Membership.objects.create(user=user, organization=org, role="owner")
     jobs = [VideoJob.objects.create(organization=org, created_by=user, title=f"bench {i}", brief={}, status="rendering").pk
             for i in range(n_jobs)]
-    return Token.objects.create(user=user).key, jobs
+    return api_token_create(user=user, name="bench")[1], jobs
 
 
 async def _client(url: str, latencies: list, expected: int, ready: asyncio.Event, counter: list, done: asyncio.Event, n_sockets: int):

@@ -245,9 +245,9 @@ def credentials(org_id: int, user_id: int) -> tuple[str, str]:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
-    from rest_framework.authtoken.models import Token
 
     from kolony.accounts.models import User
+    from kolony.accounts.services import api_token_create
     from kolony.tenancy import SESSION_KEY as ORG_KEY
 
     user = User.objects.get(pk=user_id)
@@ -257,8 +257,8 @@ def credentials(org_id: int, user_id: int) -> tuple[str, str]:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[ORG_KEY] = org_id
     session.create()
-    token, _ = Token.objects.get_or_create(user=user)
-    return session.session_key, token.key
+    _token, key = api_token_create(user=user, name="bench")
+    return session.session_key, key
 
 
 class Writer(threading.Thread):

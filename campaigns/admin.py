@@ -75,7 +75,7 @@ class AdAdmin(RetiresCachedPages):
     list_filter = ["status", "call_to_action"]
     search_fields = ["name", "headline", "ad_set__name", "ad_set__campaign__name"]
     list_select_related = ["ad_set"]
-    raw_id_fields = ["ad_set"]
+    raw_id_fields = ["ad_set", "creative_render", "creative_asset"]
     readonly_fields = ["created_at", "updated_at"]
 
 

@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -92,8 +93,8 @@ class _Writable(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMod
                 "starts_at": "2026-11-20T00:00:00Z", "ends_at": "2026-12-24T23:59:00Z"}),
             OpenApiExample("Created", value=CAMPAIGN_EXAMPLE, response_only=True, status_codes=["201"]),
             OpenApiExample("Bad input", response_only=True, status_codes=["400"], value={
-                "detail": "Invalid input: currency: 'XYZ' is not an ISO 4217 currency code (for example USD, EUR, GBP).",
-                "errors": {"currency": ["'XYZ' is not an ISO 4217 currency code (for example USD, EUR, GBP)."]}}),
+                "detail": "Invalid input: currency: 'XYZ' is not a currency code we know; use a three-letter code such as USD, EUR or GBP.",
+                "errors": {"currency": ["'XYZ' is not a currency code we know; use a three-letter code such as USD, EUR or GBP."]}}),
         ],
     ),
     retrieve=extend_schema(summary="Get a campaign", examples=[OpenApiExample("Campaign", value=CAMPAIGN_EXAMPLE)]),
@@ -133,6 +134,24 @@ class CampaignViewSet(_Writable):
             return selectors.campaign_list(organization=self.organization, filters=filters)
         return selectors.campaign_list(organization=self.organization, filters={"status": Status.values})
 
+    @extend_schema(
+        summary="Hierarchy warnings of a campaign",
+        description="What doesn't make sense in the campaign → ad set → ad hierarchy (warnings, never blocks): "
+        "an active ad in a draft or paused ad set, an active ad set in a draft campaign, an active campaign without "
+        "ads or with ads that have no video, a creative whose ratio fits none of its ad set's placements.",
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("Warnings", response_only=True, value={"campaign": 42, "results": [{
+            "kind": "creative_ratio_mismatch", "message": "Ad “Pour” uses a 9:16 video, but its ad set's placements "
+            "(YouTube in-stream) show 16:9: …", "campaign": 42, "ad_set": 7, "ad": 9,
+            "fix_url": "/campaigns/ads/9/edit/", "fix_label": "Change the video"}]})],
+    )
+    @action(detail=True, methods=["get"])
+    def warnings(self, request, pk=None):
+        from .warnings import hierarchy_warnings
+
+        campaign = self.get_object()
+        return Response({"campaign": campaign.pk, "results": [w.as_dict() for w in hierarchy_warnings(campaign=campaign)]})
+
 
 @extend_schema_view(
     list=extend_schema(summary="List ad sets", parameters=[
@@ -156,6 +175,28 @@ class AdSetViewSet(_Writable):
     def scope_queryset(self, queryset):
         filters = {k: v for k, v in _query(self.request, AdSetListQuerySerializer).items() if v} if self.action == "list" else {}
         return selectors.ad_set_list(organization=self.organization, filters=filters)
+
+    @extend_schema(
+        summary="Studio renders this ad set's ads can use",
+        description="Every format of your organization's finished Studio renders, the ratios that fit this ad set's "
+        "placements first, then newest first. Link one to an ad with `creative_render` (+ `creative_ratio`) on "
+        "POST/PATCH /api/v1/ads/.",
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("Options", response_only=True, value={
+            "ad_set": 7, "placements": ["instagram_reels"], "fitting_ratios": ["9:16"], "results": [{
+                "render": 12, "ratio": "9:16", "asset": 301, "job": 5, "job_title": "Cold brew", "version": 2,
+                "width": 1080, "height": 1920, "fits_placements": True, "label": "Cold brew · v2 · 9:16",
+                "created_at": "2026-03-01T09:00:00Z"}]})],
+    )
+    @action(detail=True, methods=["get"], url_path="creative-options")
+    def creative_options(self, request, pk=None):
+        from .creatives import placement_ratios, render_options
+
+        ad_set = self.get_object()
+        options = render_options(organization=self.organization, placements=list(ad_set.placements))
+        return Response({"ad_set": ad_set.pk, "placements": list(ad_set.placements),
+                         "fitting_ratios": list(placement_ratios(list(ad_set.placements))),
+                         "results": [o.as_dict() for o in options]})
 
 
 @extend_schema_view(

@@ -15,6 +15,7 @@ from kolony.core.request_validation import SafeDateField
 from .choices import (
     OPTIMIZATION_GOALS_BY_OBJECTIVE,
     PLACEMENT_PLATFORM,
+    STATUS_TRANSITIONS,
     BidStrategy,
     BillingEvent,
     BudgetLevel,
@@ -29,7 +30,7 @@ from .choices import (
     Status,
     currency_exponent,
 )
-from .validators import AGE_MAX, AGE_MIN
+from .validators import AGE_MAX, AGE_MIN, country_choices, language_choices
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 CREATE_STATUSES = [(s.value, s.label) for s in (Status.DRAFT, Status.ACTIVE, Status.PAUSED)]
@@ -61,6 +62,51 @@ def _codes(text: str | None, upper: bool) -> list[str]:
     return [(p.upper() if upper else p.lower()) for p in parts if p]
 
 
+def status_choices(current: str | None) -> list[tuple[str, str]]:
+    """The statuses an edit form may offer: the current one and those
+    :data:`campaigns.choices.STATUS_TRANSITIONS` allows from it (never "Draft" after activation).
+    Archiving has its own button, so "Archived" is not offered. ``None``: a new object."""
+    if current is None:
+        return list(CREATE_STATUSES)
+    allowed = {current, *STATUS_TRANSITIONS.get(current, set())} - {Status.ARCHIVED} | {current}
+    return [(value, label) for value, label in Status.choices if value in allowed]
+
+
+class CodeListField(forms.Field):
+    """A list of ISO codes picked in a searchable multi-select (``static/campaigns/campaigns.js``
+    adds the search box) or typed as "US, CA": every posted value is split on commas and cased
+    (``upper``). Codes are not checked here; the service names every unknown one at once."""
+
+    def __init__(self, *, choices, upper: bool, **kwargs):
+        self.upper = upper
+        kwargs.setdefault("widget", forms.SelectMultiple(attrs={"data-filter": "", "size": 8}))
+        super().__init__(**kwargs)
+        self.widget.choices = choices() if callable(choices) else choices
+
+    def to_python(self, value) -> list[str]:
+        values = value if isinstance(value, (list, tuple)) else [value or ""]
+        return list(dict.fromkeys(code for v in values for code in _codes(str(v), upper=self.upper)))
+
+    def prepare_value(self, value):
+        return _codes(value, self.upper) if isinstance(value, str) else value
+
+
+class FieldsetsMixin:
+    """``FIELDSETS = [(legend, [field names])]``: :meth:`fieldsets` gives ``(legend, [bound
+    fields])`` for the template; a field no group names (added later) joins the first group."""
+
+    FIELDSETS: list[tuple[str, list[str]]] = []
+
+    def fieldsets(self):
+        named = {name for _, names in self.FIELDSETS for name in names}
+        rest = [name for name in self.fields if name not in named]
+        groups = []
+        for i, (legend, names) in enumerate(self.FIELDSETS):
+            names = [n for n in names if n in self.fields] + (rest if i == 0 else [])
+            groups.append((legend, [self[n] for n in names]))
+        return groups
+
+
 class CampaignFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", widget=forms.TextInput(attrs={"placeholder": "Search by name", "type": "search"}))
     status = forms.ChoiceField(required=False, choices=[("", "Any status (not archived)"), *Status.choices])
@@ -82,7 +128,7 @@ class CampaignFilterForm(forms.Form):
         }
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(FieldsetsMixin, forms.Form):
     name = forms.CharField(max_length=200)
     objective = forms.ChoiceField(choices=Objective.choices,
                                   help_text="What you want people to do; Meta and Google optimise your ads for it.")
@@ -96,12 +142,16 @@ class CampaignForm(forms.Form):
     budget_type = forms.ChoiceField(choices=BudgetType.choices, initial=BudgetType.DAILY)
     budget = forms.DecimalField(required=False, min_value=None, decimal_places=4, max_digits=18,
                                 help_text="Campaign budget in the currency (e.g. 50.00); only with a campaign budget.")
-    currency = forms.CharField(max_length=3, initial="USD", help_text="ISO 4217 code, e.g. USD, EUR, GBP, JPY.",
+    currency = forms.CharField(max_length=3, initial="USD", help_text="Three-letter code, e.g. USD, EUR, GBP, JPY.",
                                widget=forms.TextInput(attrs={"list": "currency-codes", "autocapitalize": "characters"}))
     starts_at = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="Start")
     ends_at = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="End")
 
     FIELD_MAP = {"budget_minor": "budget"}
+    FIELDSETS = [
+        ("Campaign", ["name", "objective", "platforms", "status", "special_ad_categories"]),
+        ("Budget & schedule", ["budget_level", "budget_type", "budget", "currency", "starts_at", "ends_at"]),
+    ]
 
     def __init__(self, *args, campaign=None, **kwargs):
         if campaign is not None and "initial" not in kwargs:
@@ -113,16 +163,20 @@ class CampaignForm(forms.Form):
                 "starts_at": campaign.starts_at, "ends_at": campaign.ends_at,
             }
         super().__init__(*args, **kwargs)
+        self.creating = campaign is None
         if campaign is not None:
-            self.fields["status"].choices = Status.choices
+            self.fields["status"].choices = status_choices(campaign.status)
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
-        currency = (data.pop("currency") or "").strip().upper()
-        budget = data.pop("budget")
+        if self.creating:  # a field whose own error is shown: passed as empty so the rest is still checked
+            data = {**{name: None for name in self.fields}, **data}
+        currency = (data.pop("currency", None) or "").strip().upper()
+        budget = data.pop("budget", None)
         try:
             budget_minor = to_minor(budget, currency)
         except ValidationError as exc:
+            self.partial_kwargs = {**data, "currency": currency, "budget_minor": None}
             raise ValidationError({"budget_minor": exc.messages}) from exc
         return {**data, "currency": currency, "budget_minor": budget_minor}
 
@@ -131,7 +185,7 @@ def _age_choices():
     return [(a, f"{a}+" if a == AGE_MAX else str(a)) for a in range(AGE_MIN, AGE_MAX + 1)]
 
 
-class AdSetForm(forms.Form):
+class AdSetForm(FieldsetsMixin, forms.Form):
     name = forms.CharField(max_length=200)
     status = forms.ChoiceField(choices=CREATE_STATUSES, initial=Status.DRAFT)
     budget = forms.DecimalField(required=False, decimal_places=4, max_digits=18,
@@ -144,15 +198,24 @@ class AdSetForm(forms.Form):
     bid_amount = forms.DecimalField(required=False, decimal_places=4, max_digits=18, help_text="Needed for bid cap and cost cap.")
     placements = forms.MultipleChoiceField(choices=Placement.choices, widget=forms.CheckboxSelectMultiple, required=False,
                                            help_text="Leave empty for automatic placements.")
-    countries = forms.CharField(initial="US", help_text="ISO 3166-1 alpha-2 codes, comma-separated: US, CA, GB.")
+    countries = CodeListField(choices=country_choices, upper=True, initial=["US"],
+                              error_messages={"required": "Choose at least one country."},
+                              help_text="Search and pick one or more (Ctrl/⌘-click to add more).")
     age_min = forms.TypedChoiceField(choices=_age_choices, coerce=int, initial=18, label="Minimum age")
     age_max = forms.TypedChoiceField(choices=_age_choices, coerce=int, initial=AGE_MAX, label="Maximum age")
     genders = forms.MultipleChoiceField(choices=Gender.choices, widget=forms.CheckboxSelectMultiple, required=False,
                                         help_text="Leave empty for everyone.")
-    languages = forms.CharField(required=False, help_text="ISO 639-1 codes, comma-separated: en, es. Empty: all.")
+    languages = CodeListField(choices=language_choices, upper=False, required=False,
+                              help_text="Leave empty for all languages.")
     interests = forms.CharField(required=False, help_text="Comma-separated, e.g. coffee, espresso.")
 
     FIELD_MAP = {"budget_minor": "budget", "bid_amount_minor": "bid_amount"}
+    FIELDSETS = [
+        ("Ad set", ["name", "status", "optimization_goal"]),
+        ("Budget & schedule", ["budget", "starts_at", "ends_at", "billing_event", "bid_strategy", "bid_amount"]),
+        ("Audience", ["countries", "age_min", "age_max", "genders", "languages", "interests"]),
+        ("Placements", ["placements"]),
+    ]
 
     def __init__(self, *args, campaign, ad_set=None, **kwargs):
         self.campaign = campaign
@@ -163,8 +226,8 @@ class AdSetForm(forms.Form):
                 "starts_at": ad_set.starts_at, "ends_at": ad_set.ends_at, "optimization_goal": ad_set.optimization_goal,
                 "billing_event": ad_set.billing_event, "bid_strategy": ad_set.bid_strategy,
                 "bid_amount": from_minor(ad_set.bid_amount_minor, ad_set.currency), "placements": ad_set.placements,
-                "countries": ", ".join(t.get("countries", [])), "age_min": t.get("age_min", 18), "age_max": t.get("age_max", AGE_MAX),
-                "genders": t.get("genders", []), "languages": ", ".join(t.get("languages", [])),
+                "countries": list(t.get("countries", [])), "age_min": t.get("age_min", 18), "age_max": t.get("age_max", AGE_MAX),
+                "genders": t.get("genders", []), "languages": list(t.get("languages", [])),
                 "interests": ", ".join(t.get("interests", [])),
             }
         super().__init__(*args, **kwargs)
@@ -175,7 +238,7 @@ class AdSetForm(forms.Form):
             (p.value, p.label) for p in Placement if PLACEMENT_PLATFORM[p] in campaign.platforms
         ]
         if ad_set is not None:
-            self.fields["status"].choices = Status.choices
+            self.fields["status"].choices = status_choices(ad_set.status)
         if campaign.budget_level == BudgetLevel.CAMPAIGN:
             self.fields["budget"].widget.attrs["disabled"] = True
             self.fields["budget"].help_text = "This campaign's budget is set on the campaign."
@@ -183,9 +246,12 @@ class AdSetForm(forms.Form):
             self.fields["budget"].help_text = f"{campaign.get_budget_type_display()} budget in {campaign.currency} (e.g. 25.00)."
 
     def service_kwargs(self) -> dict:
+        """Service keyword arguments; works on a form with field errors too (those fields empty),
+        so the service can still report every other problem at once."""
         d = self.cleaned_data
         currency = self.campaign.currency
         errors = {}
+        budget_minor = bid_minor = None
         try:
             budget_minor = to_minor(d.get("budget"), currency)
         except ValidationError as exc:
@@ -194,22 +260,26 @@ class AdSetForm(forms.Form):
             bid_minor = to_minor(d.get("bid_amount"), currency)
         except ValidationError as exc:
             errors["bid_amount_minor"] = exc.messages
-        if errors:
-            raise ValidationError(errors)
         interests = [p.strip() for p in (d.get("interests") or "").split(",") if p.strip()]
-        return {
-            "name": d["name"], "status": d["status"], "budget_minor": budget_minor, "starts_at": d.get("starts_at"),
-            "ends_at": d.get("ends_at"), "optimization_goal": d["optimization_goal"], "billing_event": d["billing_event"],
-            "bid_strategy": d["bid_strategy"], "bid_amount_minor": bid_minor, "placements": d.get("placements") or [],
+        kwargs = {
+            "name": d.get("name"), "status": d.get("status") or Status.DRAFT, "budget_minor": budget_minor,
+            "starts_at": d.get("starts_at"), "ends_at": d.get("ends_at"), "optimization_goal": d.get("optimization_goal") or "",
+            "billing_event": d.get("billing_event") or BillingEvent.IMPRESSIONS,
+            "bid_strategy": d.get("bid_strategy") or BidStrategy.LOWEST_COST_WITHOUT_CAP, "bid_amount_minor": bid_minor,
+            "placements": d.get("placements") or [],
             "targeting": {
-                "countries": _codes(d.get("countries"), upper=True), "age_min": d["age_min"], "age_max": d["age_max"],
-                "genders": d.get("genders") or [], "languages": _codes(d.get("languages"), upper=False),
+                "countries": d.get("countries") or [], "age_min": d.get("age_min", 18), "age_max": d.get("age_max", AGE_MAX),
+                "genders": d.get("genders") or [], "languages": d.get("languages") or [],
                 "interests": list(dict.fromkeys(interests)),
             },
         }
+        if errors:
+            self.partial_kwargs = {**kwargs, **{name: None for name in errors}}
+            raise ValidationError(errors)
+        return kwargs
 
 
-class AdForm(forms.Form):
+class AdForm(FieldsetsMixin, forms.Form):
     name = forms.CharField(max_length=200)
     status = forms.ChoiceField(choices=CREATE_STATUSES, initial=Status.DRAFT)
     creative = forms.FileField(required=False, label="Video creative",
@@ -228,20 +298,50 @@ class AdForm(forms.Form):
     utm_campaign = forms.CharField(required=False, max_length=100, label="utm_campaign")
     utm_content = forms.CharField(required=False, max_length=100, label="utm_content")
     utm_term = forms.CharField(required=False, max_length=100, label="utm_term")
+    studio_render = forms.ChoiceField(
+        required=False, label="Or use a Studio render",
+        help_text="A finished video from the Studio; the formats that fit this ad set's placements come first.",
+        widget=forms.Select(attrs={"data-testid": "studio-render"}))
 
-    def __init__(self, *args, ad=None, **kwargs):
+    FIELD_MAP = {"creative_render": "studio_render", "creative_ratio": "studio_render"}
+    FIELDSETS = [
+        ("Ad", ["name", "status", "creative", "studio_render"]),
+        ("Text", ["primary_text", "headline", "description", "call_to_action"]),
+        ("Destination & tracking", ["destination_url", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"]),
+    ]
+
+    def __init__(self, *args, ad=None, organization=None, ad_set=None, **kwargs):
+        from .creatives import grouped_choices, render_options
+
+        self._linked = f"{ad.creative_render_id}|{ad.creative_ratio}" if ad is not None and ad.creative_render_id else ""
         if ad is not None and "initial" not in kwargs:
             kwargs["initial"] = {f: getattr(ad, f) for f in (
                 "name", "status", "primary_text", "headline", "description", "call_to_action", "destination_url",
                 "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")}
+            kwargs["initial"]["studio_render"] = self._linked
         super().__init__(*args, **kwargs)
         if ad is not None:
-            self.fields["status"].choices = Status.choices
+            self.fields["status"].choices = status_choices(ad.status)
+        ad_set = ad_set if ad_set is not None else getattr(ad, "ad_set", None)
+        placements = list(ad_set.placements) if ad_set is not None else []
+        choices = grouped_choices(render_options(organization=organization, placements=placements), placements) \
+            if organization is not None else [("", "No Studio render")]
+        if self._linked and not any(self._linked == v for _, group in choices[1:] for v, _ in group):
+            choices.append(("Current", [(self._linked, f"Current render ({ad.creative_ratio})")]))
+        self.fields["studio_render"].choices = choices
 
     def service_kwargs(self) -> dict:
-        data = dict(self.cleaned_data)
+        """The service's keywords: ``studio_render`` ("<render id>|<ratio>") becomes
+        ``creative_render`` + ``creative_ratio``; clearing it unlinks the render."""
+        data = dict(getattr(self, "cleaned_data", None) or {})
         if not data.get("creative"):
             data.pop("creative", None)
+        picked = data.pop("studio_render", "") or ""
+        if picked and picked != self._linked:
+            render_id, _, ratio = picked.partition("|")
+            data["creative_render"], data["creative_ratio"] = render_id, ratio
+        elif not picked and self._linked and not data.get("creative"):
+            data["creative_render"] = None
         return data
 
 

@@ -202,6 +202,16 @@ class Ad(models.Model):
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     creative = models.FileField(upload_to=creative_upload_to, blank=True, max_length=300)
+    # A Studio render used as the creative (instead of an uploaded file): the render and the MP4
+    # asset of its chosen format. Same organization (checked by the services).
+    creative_render = models.ForeignKey("videogen.Render", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="ads", help_text="The Studio render this ad uses.")
+    creative_asset = models.ForeignKey("videogen.Asset", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+", help_text="The MP4 of the render's chosen format.")
+    creative_ratio = models.CharField(max_length=8, blank=True,
+                                      help_text="Aspect ratio of the creative (9:16, 1:1, 4:5, 16:9, or e.g. 4:3).")
+    creative_width = models.PositiveIntegerField(null=True, blank=True, help_text="Creative width in pixels.")
+    creative_height = models.PositiveIntegerField(null=True, blank=True, help_text="Creative height in pixels.")
     primary_text = models.TextField(blank=True, max_length=2200, help_text="Meta recommends up to 125 characters.")
     headline = models.CharField(max_length=255, blank=True, help_text="Meta recommends up to 40 characters.")
     description = models.CharField(max_length=255, blank=True)
@@ -234,6 +244,11 @@ class Ad(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def has_creative(self) -> bool:
+        """An uploaded video or a linked Studio render."""
+        return bool(self.creative) or self.creative_asset_id is not None
 
     UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from kolony.core.request_validation import ID_MAX, SafeDateFieldDRF
+from kolony.core.service_errors import api_error_detail
 from kolony.tenancy import org_queryset
 
 from . import services
@@ -35,9 +36,7 @@ def _service(fn, **kwargs):
     try:
         return fn(**kwargs)
     except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        detail = {("non_field_errors" if k == "__all__" else k): v for k, v in detail.items()}
-        raise serializers.ValidationError(detail) from exc
+        raise serializers.ValidationError(api_error_detail(exc)) from exc
 
 
 def _actor(serializer):
@@ -123,12 +122,13 @@ class CreativeField(serializers.FileField):
     view (``/media/creative/<ad id>/<file name>``; session or ``Authorization: Token``)."""
 
     def to_representation(self, value):
-        if not value:
+        instance = getattr(value, "instance", None)
+        if not value and not getattr(instance, "creative_asset_id", None):
             return None
         from kolony.core.media import creative_url
 
         request = self.context.get("request")
-        path = creative_url(value.instance)
+        path = creative_url(instance)
         return request.build_absolute_uri(path) if request is not None else path
 
 
@@ -138,15 +138,24 @@ class AdSerializer(serializers.ModelSerializer):
     creative = CreativeField(required=False, allow_null=True,
                                      help_text="Video file (MP4, MOV or WebM); send as multipart/form-data.")
     tracked_url = serializers.CharField(read_only=True, help_text="destination_url with the UTM parameters.")
+    creative_render = serializers.IntegerField(
+        source="creative_render_id", required=False, allow_null=True,
+        help_text="A finished Studio render of your organization used as the creative (see "
+        "GET /api/v1/ad-sets/{id}/creative-options/); null unlinks it.")
+    creative_ratio = serializers.CharField(
+        required=False, allow_blank=True, max_length=8,
+        help_text="The render's format to use (9:16, 1:1, 4:5, 16:9); empty: the first that fits the ad set's placements. "
+        "Read: the creative's aspect ratio.")
 
     class Meta:
         model = Ad
         fields = [
-            "id", "ad_set", "campaign", "name", "status", "creative", "primary_text", "headline", "description",
+            "id", "ad_set", "campaign", "name", "status", "creative", "creative_render", "creative_ratio", "creative_asset",
+            "creative_width", "creative_height", "primary_text", "headline", "description",
             "call_to_action", "destination_url", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
             "tracked_url", "external", "created_at", "updated_at",
         ]
-        read_only_fields = ["id", "external", "created_at", "updated_at"]
+        read_only_fields = ["id", "external", "created_at", "updated_at", "creative_asset", "creative_width", "creative_height"]
         validators: list = []
         extra_kwargs: dict[str, dict] = {"name": {"validators": []}}
 
@@ -157,12 +166,16 @@ class AdSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         validated_data.pop("organization", None)
+        if "creative_render_id" in validated_data:
+            validated_data["creative_render"] = validated_data.pop("creative_render_id")
         return _service(services.ad_create, actor=_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("ad_set", None)
         if validated_data.get("creative", 0) is None:
             validated_data.pop("creative")
+        if "creative_render_id" in validated_data:
+            validated_data["creative_render"] = validated_data.pop("creative_render_id")
         return _service(services.ad_update, ad=instance, actor=_actor(self), **validated_data)
 
 

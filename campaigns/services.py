@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import uuid
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
@@ -39,6 +40,8 @@ from .choices import (
     BudgetLevel,
     BudgetType,
     CallToAction,
+    OptimizationGoal,
+    Placement,
     Platform,
     Status,
 )
@@ -114,7 +117,7 @@ def _check_not_archived(obj, kind: str) -> None:
 
 def _check_transition(current: str, wanted: str, errors: _Errors) -> None:
     if wanted != current and wanted not in STATUS_TRANSITIONS.get(current, set()):
-        errors.add("status", f"Cannot change status from {current} to {wanted}.")
+        errors.add("status", f"Can't change the status from {Status(current).label} to {Status(wanted).label}.")
 
 
 def _audit(organization, actor, action: str, target, **metadata) -> None:
@@ -161,16 +164,16 @@ def _campaign_rules(campaign: Campaign, errors: _Errors) -> None:
     campaign.special_ad_categories = _dedupe(campaign.special_ad_categories)
     unknown = [p for p in campaign.platforms if p not in Platform.values]
     if unknown:
-        errors.add("platforms", f"Unknown platform(s): {', '.join(map(str, unknown))}; choose from {', '.join(Platform.values)}.")
+        errors.add("platforms", f"Unknown platform(s): {', '.join(map(str, unknown))}; choose {' or '.join(Platform.labels)}.")
     elif not campaign.platforms:
-        errors.add("platforms", f"Choose at least one platform: {', '.join(Platform.values)}.")
+        errors.add("platforms", f"Choose at least one platform: {' or '.join(Platform.labels)}.")
     if campaign.currency:
         try:
             validate_currency(campaign.currency)
         except ValidationError as exc:
             errors.add("currency", exc.messages)
     if campaign.budget_level == BudgetLevel.CAMPAIGN and campaign.budget_minor is None:
-        errors.add("budget_minor", "Set the campaign budget (in minor units, e.g. cents) or put budgets on the ad sets.")
+        errors.add("budget_minor", "Set the campaign budget, or choose budgets per ad set.")
     if campaign.budget_level == BudgetLevel.AD_SET and campaign.budget_minor is not None:
         errors.add("budget_minor", "Budgets are set on each ad set; leave the campaign budget empty or choose a campaign budget.")
 
@@ -273,10 +276,11 @@ def _archive_children(campaign: Campaign) -> None:
 
 
 @transaction.atomic
-def campaign_set_status(*, campaign: Campaign, actor, status: str) -> Campaign:
+def campaign_set_status(*, campaign: Campaign, actor, status: str, batch: str = "") -> Campaign:
     """Moves ``campaign`` to ``status`` (draft/active/paused/archived) following
-    :data:`STATUS_TRANSITIONS`; archiving also archives its ad sets and ads. Raises
-    ValidationError on ``status`` for a change that is not allowed."""
+    :data:`STATUS_TRANSITIONS`; archiving also archives its ad sets and ads. ``batch``: the bulk
+    change this is part of (recorded in the audit event, for undo). Raises ValidationError on
+    ``status`` for a change that is not allowed."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     errors = _Errors()
     if status not in Status.values:
@@ -293,7 +297,7 @@ def campaign_set_status(*, campaign: Campaign, actor, status: str) -> Campaign:
         _archive_children(campaign)
     data_changed(campaign.organization)
     _audit(campaign.organization, actor, f"campaign.{'archived' if status == Status.ARCHIVED else 'status_changed'}",
-           campaign, changes={"status": [before, status]})
+           campaign, changes={"status": [before, status]}, **({"batch": batch} if batch else {}))
     return campaign
 
 
@@ -311,9 +315,11 @@ BULK_ACTIONS = {"pause": Status.PAUSED, "activate": Status.ACTIVE, "archive": St
 def campaign_bulk_set_status(*, organization, actor, campaign_ids: Iterable[int], action: str) -> dict:
     """Applies ``action`` (pause, activate or archive) to campaigns of ``organization``.
 
-    Returns ``{"changed": [ids], "skipped": [ids]}`` (skipped: already there or not allowed,
-    e.g. archived ones). Raises ValidationError on ``action`` when unknown, or on ``ids`` when any id
-    is not a campaign of this organization (then nothing changes).
+    Returns ``{"changed": [ids], "skipped": [ids], "previous": {id: status it came from},
+    "batch": id of this change}`` (skipped: already there or not allowed, e.g. archived ones); the
+    batch id and previous statuses are what :func:`campaign_bulk_undo` takes. Raises
+    ValidationError on ``action`` when unknown, or on ``ids`` when any id is not a campaign of
+    this organization (then nothing changes).
     """
     if action not in BULK_ACTIONS:
         raise ValidationError({"action": [f"Unknown action '{action}'; use pause, activate or archive."]})
@@ -328,14 +334,71 @@ def campaign_bulk_set_status(*, organization, actor, campaign_ids: Iterable[int]
     if missing:
         raise ValidationError({"ids": [f"Not found: {', '.join(map(str, missing))}."]})
     target = BULK_ACTIONS[action]
-    changed, skipped = [], []
+    changed, skipped, previous, batch = [], [], {}, uuid.uuid4().hex
     for campaign in campaigns:
         if campaign.status == target or target not in STATUS_TRANSITIONS[campaign.status]:
             skipped.append(campaign.pk)
             continue
-        campaign_set_status(campaign=campaign, actor=actor, status=target)
+        previous[campaign.pk] = campaign.status  # = the audit event's changes["status"][0]
+        campaign_set_status(campaign=campaign, actor=actor, status=target, batch=batch)
         changed.append(campaign.pk)
-    return {"changed": changed, "skipped": skipped}
+    return {"changed": changed, "skipped": skipped, "previous": previous, "batch": batch}
+
+
+def bulk_status_preview(statuses: Iterable[str], action: str) -> dict:
+    """What :func:`campaign_bulk_set_status` would do to campaigns in ``statuses``:
+    ``{"change": n, "skip": m}``. Raises ValidationError on ``action`` when unknown."""
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": [f"Unknown action '{action}'; use pause, activate or archive."]})
+    target = BULK_ACTIONS[action]
+    statuses = list(statuses)
+    change = sum(1 for s in statuses if s != target and target in STATUS_TRANSITIONS.get(s, set()))
+    return {"change": change, "skip": len(statuses) - change}
+
+
+@transaction.atomic
+def campaign_bulk_undo(*, organization, actor, batch: str, previous: dict) -> dict:
+    """Undoes a bulk pause/activate: ``batch`` and ``previous`` = ``{campaign id: status it came
+    from}`` as :func:`campaign_bulk_set_status` returned them. A campaign goes back only while its
+    latest status event in the audit trail belongs to that batch and is exactly ``[previous
+    status, current status]`` (nothing changed it since) and was not an archive (archiving is
+    final); it may go back to Draft. Each undo is
+    audited as ``campaign.status_changed`` with ``undo: true``.
+
+    Returns ``{"restored": [ids], "skipped": [ids]}``. Raises ValidationError on ``ids`` for ids
+    that are not integers or not campaigns of ``organization`` (then nothing changes)."""
+    from kolony.accounts.models import AuditEvent
+
+    try:
+        wanted = {int(pk): str(status) for pk, status in previous.items()}
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"ids": ["Campaign ids must be integers."]}) from exc
+    if not wanted:
+        raise ValidationError({"ids": ["Nothing to undo."]})
+    campaigns = list(Campaign.objects.filter(organization=organization, pk__in=wanted).order_by("pk").select_for_update())
+    missing = sorted(set(wanted) - {c.pk for c in campaigns})
+    if missing:
+        raise ValidationError({"ids": [f"Not found: {', '.join(map(str, missing))}."]})
+    restored, skipped = [], []
+    for campaign in campaigns:
+        before = wanted[campaign.pk]
+        last = (AuditEvent.objects.filter(organization=organization, target_type=Campaign._meta.label,
+                                          target_id=str(campaign.pk), action__startswith="campaign.")
+                .filter(metadata__changes__has_key="status").order_by("-created_at", "-id").first())
+        recorded = ((last.metadata.get("changes") or {}).get("status") if last is not None else None)
+        if (last is None or last.action != "campaign.status_changed" or recorded != [before, campaign.status]
+                or not batch or last.metadata.get("batch") != batch
+                or before not in Status.values or before == Status.ARCHIVED):
+            skipped.append(campaign.pk)
+            continue
+        current = campaign.status
+        campaign.status = before
+        _save(campaign, update_fields=["status", "updated_at"])
+        _audit(organization, actor, "campaign.status_changed", campaign, changes={"status": [current, before]}, undo=True)
+        restored.append(campaign.pk)
+    if restored:
+        data_changed(organization)
+    return {"restored": restored, "skipped": skipped}
 
 
 @transaction.atomic
@@ -390,7 +453,7 @@ def _ad_set_rules(ad_set: AdSet, campaign: Campaign, errors: _Errors) -> None:
         errors.add("budget_minor", "This campaign's budget is set on the campaign; leave the ad set budget empty.")
     if campaign.budget_level == BudgetLevel.AD_SET and ad_set.budget_minor is None:
         errors.add("budget_minor", f"Set the ad set's {campaign.get_budget_type_display().lower()} budget "
-                                   f"in minor units of {campaign.currency}.")
+                                   f"in {campaign.currency}.")
     if (campaign.budget_level == BudgetLevel.AD_SET and campaign.budget_type == BudgetType.LIFETIME
             and ad_set.ends_at is None and campaign.ends_at is None):
         errors.add("ends_at", "A lifetime budget needs an end date.")
@@ -402,13 +465,15 @@ def _ad_set_rules(ad_set: AdSet, campaign: Campaign, errors: _Errors) -> None:
     if not ad_set.optimization_goal and allowed:
         ad_set.optimization_goal = allowed[0]
     elif ad_set.optimization_goal and ad_set.optimization_goal not in allowed:
-        errors.add("optimization_goal", f"'{ad_set.optimization_goal}' does not suit the {campaign.get_objective_display().lower()} "
-                   f"objective; choose one of: {', '.join(allowed)}.")
+        goal = ad_set.optimization_goal
+        goal = OptimizationGoal(goal).label if goal in OptimizationGoal.values else goal
+        errors.add("optimization_goal", f"“{goal}” does not suit the {campaign.get_objective_display().lower()} "
+                   f"objective; choose one of: {', '.join(OptimizationGoal(g).label for g in allowed)}.")
     for placement in ad_set.placements:
         platform = PLACEMENT_PLATFORM.get(placement)
         if platform and platform not in campaign.platforms:
             label = Platform(platform).label
-            errors.add("placements", f"{placement} is a {label} placement but this campaign does not run on {label}.")
+            errors.add("placements", f"{Placement(placement).label} is a {label} placement, but this campaign doesn't run on {label}.")
     try:
         ad_set.targeting = clean_targeting(ad_set.targeting if ad_set.targeting is not None else dict(DEFAULT_TARGETING))
     except ValidationError as exc:
@@ -499,21 +564,63 @@ def ad_set_archive(*, ad_set: AdSet, actor) -> AdSet:
 
 AD_FIELDS = (
     "name", "status", "creative", "primary_text", "headline", "description", "call_to_action", "destination_url",
-    "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term",
+    "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "creative_render", "creative_ratio",
 )
+_NO_CHOICE = object()
 
 
-def _ad_rules(ad: Ad, errors: _Errors, new_file) -> None:
+def _ad_rules(ad: Ad, errors: _Errors, new_file, render_choice=_NO_CHOICE) -> None:
+    """Cleans the ad's texts and applies its creative: ``new_file`` (an upload, probed: its size
+    and ratio are kept) or ``render_choice`` (``(render, ratio, asset)``, or None to unlink); the
+    one chosen replaces the other."""
     ad.name = _clean_name(ad.name)
     for field in ("primary_text", "headline", "description", "destination_url", *Ad.UTM_FIELDS):
         setattr(ad, field, (getattr(ad, field) or "").strip())
-    if new_file is not None:
+    if new_file is not None and render_choice not in (_NO_CHOICE, None):
+        errors.add("creative", "Upload a video or choose a Studio render, not both.")
+    elif new_file is not None:
         try:
-            validate_creative_file(new_file)
+            facts = validate_creative_file(new_file) or {}
         except ValidationError as exc:
             errors.add("creative", exc.messages)
-    if ad.status == Status.ACTIVE and not ad.creative and new_file is None:
-        errors.add("status", "Upload a video creative before activating the ad.")
+        else:
+            from .creatives import ratio_of
+
+            ad.creative_render, ad.creative_asset = None, None
+            ad.creative_width, ad.creative_height = facts.get("width") or None, facts.get("height") or None
+            ad.creative_ratio = ratio_of(ad.creative_width, ad.creative_height)
+    elif render_choice is None:
+        ad.creative_render, ad.creative_asset = None, None
+        if not ad.creative:
+            ad.creative_ratio, ad.creative_width, ad.creative_height = "", None, None
+    elif render_choice is not _NO_CHOICE:
+        render, ratio, asset = render_choice
+        ad.creative_render, ad.creative_asset, ad.creative_ratio = render, asset, ratio
+        ad.creative_width, ad.creative_height = asset.width, asset.height
+        # The uploaded file is unlinked, not deleted: a duplicated campaign's ads share it.
+        ad.creative = ""
+    if ad.status == Status.ACTIVE and not ad.has_creative and new_file is None:
+        errors.add("status", "Upload a video creative or choose a Studio render before activating the ad.")
+
+
+def _render_choice(organization, ad_set: AdSet, creative_render, creative_ratio: str, errors: _Errors):
+    """``(render, ratio, asset)`` for a chosen render id (None: unlink); errors on
+    ``creative_render`` / ``creative_ratio``."""
+    from .creatives import resolve_render_choice
+
+    if creative_render in (None, ""):
+        if creative_ratio:
+            errors.add("creative_ratio", "Choose a Studio render (creative_render) for this format.")
+        return None
+    if hasattr(creative_render, "pk"):
+        creative_render = creative_render.pk
+    try:
+        return resolve_render_choice(organization=organization, render_id=creative_render, ratio=creative_ratio or "",
+                                     placements=ad_set.placements)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.add(field, messages)
+        return _NO_CHOICE
 
 
 def _save_with_file(ad: Ad, new_file) -> None:
@@ -527,6 +634,13 @@ def _save_with_file(ad: Ad, new_file) -> None:
         raise
 
 
+def _creative_label(ad: Ad) -> str:
+    render = ad.creative_render if ad.creative_render_id else None
+    if render is not None:
+        return f"Studio render “{render.job.title}” v{render.number} ({ad.creative_ratio})"
+    return (ad.creative.name or "").rsplit("/", 1)[-1] if ad.creative else ""
+
+
 @transaction.atomic
 def ad_create(
     *,
@@ -534,6 +648,8 @@ def ad_create(
     actor,
     name: str,
     creative=None,
+    creative_render=None,
+    creative_ratio: str = "",
     primary_text: str = "",
     headline: str = "",
     description: str = "",
@@ -546,10 +662,14 @@ def ad_create(
     utm_term: str = "",
     status: str = Status.DRAFT,
 ) -> Ad:
-    """Creates an ad under ``ad_set``. ``creative`` is an uploaded video file (Django ``File``):
-    .mp4/.mov/.m4v/.webm whose bytes match, at most ``KOLONY_CREATIVE_MAX_BYTES``.
-    ``call_to_action`` is a Meta ``call_to_action.type``. An active ad needs a creative. Raises
-    ValidationError per field; on ``ad_set`` when the ad set or campaign is archived."""
+    """Creates an ad under ``ad_set``. Its creative is either ``creative``, an uploaded video file
+    (Django ``File``): .mp4/.mov/.m4v/.webm whose bytes match, at most ``KOLONY_CREATIVE_MAX_BYTES``
+    — or ``creative_render``, the id of a finished Studio render of the same organization, with
+    ``creative_ratio`` one of its formats ("9:16"…; empty: the first that fits the ad set's
+    placements). ``call_to_action`` is a Meta ``call_to_action.type``. An active ad needs a
+    creative. Raises ValidationError per field (``creative_render`` for an unknown or another
+    organization's render, ``creative_ratio`` for a format it lacks); on ``ad_set`` when the ad set
+    or campaign is archived."""
     if ad_set.status == Status.ARCHIVED or ad_set.campaign.status == Status.ARCHIVED:
         raise ValidationError({"ad_set": ["This ad set is archived; ads can no longer be added."]})
     errors = _Errors()
@@ -560,8 +680,11 @@ def ad_create(
         call_to_action=call_to_action, destination_url=destination_url, utm_source=utm_source, utm_medium=utm_medium,
         utm_campaign=utm_campaign, utm_content=utm_content, utm_term=utm_term, status=status,
     )
-    _ad_rules(ad, errors, creative)
-    _validate(ad, errors, exclude={"ad_set", "creative"})
+    choice = _NO_CHOICE
+    if creative_render not in (None, "") or creative_ratio:
+        choice = _render_choice(ad_set.campaign.organization, ad_set, creative_render, creative_ratio, errors)
+    _ad_rules(ad, errors, creative, choice)
+    _validate(ad, errors, exclude={"ad_set", "creative", "creative_render", "creative_asset"})
     _save_with_file(ad, creative)
     data_changed(ad_set.campaign.organization)
     _audit(ad_set.campaign.organization, actor, "ad.created", ad, ad_set_id=ad_set.pk)
@@ -570,8 +693,9 @@ def ad_create(
 
 @transaction.atomic
 def ad_update(*, ad: Ad, actor, **changes) -> Ad:
-    """Changes any of :data:`AD_FIELDS` (``creative``: a new uploaded file). Raises ValidationError
-    when the ad, its ad set or campaign is archived, or per field as :func:`ad_create`."""
+    """Changes any of :data:`AD_FIELDS` (``creative``: a new uploaded file; ``creative_render``: a
+    render id as in :func:`ad_create`, None to unlink). Raises ValidationError when the ad, its ad
+    set or campaign is archived, or per field as :func:`ad_create`."""
     ad = Ad.objects.select_for_update().select_related("ad_set__campaign__organization").get(pk=ad.pk)
     _check_not_archived(ad, "ad")
     _check_not_archived(ad.ad_set, "ad set")
@@ -580,20 +704,31 @@ def ad_update(*, ad: Ad, actor, **changes) -> Ad:
     for field in sorted(set(changes) - set(AD_FIELDS)):
         errors.add(field, "This field cannot be changed.")
     new_file = changes.pop("creative", None)
+    choice = _NO_CHOICE
+    if "creative_render" in changes or "creative_ratio" in changes:
+        wanted = changes.pop("creative_render", ad.creative_render_id)
+        ratio = changes.pop("creative_ratio", "")
+        same = wanted not in (None, "") and str(getattr(wanted, "pk", wanted)) == str(ad.creative_render_id) \
+            and (not ratio or ratio == ad.creative_ratio)
+        if not same:
+            choice = _render_choice(ad.ad_set.campaign.organization, ad.ad_set, wanted, ratio, errors)
     before_status = ad.status
-    before = {f: getattr(ad, f) for f in AD_FIELDS if f != "creative"}
+    before = {f: getattr(ad, f) for f in AD_FIELDS if f not in ("creative", "creative_render", "creative_ratio")}
+    before_creative = _creative_label(ad)
     for field, value in changes.items():
         if field in AD_FIELDS:
             setattr(ad, field, value)
     if "status" in changes:
         _check_transition(before_status, ad.status, errors)
-    _ad_rules(ad, errors, new_file)
-    _validate(ad, errors, exclude={"ad_set", "creative"})
+    _ad_rules(ad, errors, new_file, choice)
+    _validate(ad, errors, exclude={"ad_set", "creative", "creative_render", "creative_asset"})
     _save_with_file(ad, new_file)
     data_changed(ad.ad_set.campaign.organization)
-    changed = _changes(before, ad, [f for f in AD_FIELDS if f != "creative"])
+    changed = _changes(before, ad, [f for f in AD_FIELDS if f not in ("creative", "creative_render", "creative_ratio")])
     if new_file is not None:
-        changed["creative"] = ["", getattr(new_file, "name", "") or "new video"]
+        changed["creative"] = [before_creative, getattr(new_file, "name", "") or "new video"]
+    elif choice is not _NO_CHOICE and _creative_label(ad) != before_creative:
+        changed["creative"] = [before_creative, _creative_label(ad)]
     _audit(ad.ad_set.campaign.organization, actor, "ad.updated", ad, changes=changed)
     return ad
 

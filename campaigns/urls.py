@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.campaign_list, name="list"),
     path("new/", views.campaign_create, name="create"),
     path("bulk/", views.campaign_bulk, name="bulk"),
+    path("bulk/undo/", views.campaign_bulk_undo, name="bulk_undo"),
     path("export.csv", views.campaign_export, name="export"),
     path("report.csv", views.report_export, name="report"),
     path("<int:pk>/", views.campaign_detail, name="detail"),

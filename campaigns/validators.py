@@ -61,22 +61,76 @@ def _language_codes() -> frozenset[str]:
     return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 
 
+@lru_cache(maxsize=None)
+def country_choices() -> tuple[tuple[str, str], ...]:
+    """``(("AF", "Afghanistan (AF)"), …)`` sorted by name (pycountry's common name when it has one),
+    for the ad set form's country picker."""
+    named = ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries)
+    return tuple((code, f"{name} ({code})") for code, name in sorted(named, key=lambda item: item[1]))
+
+
+@lru_cache(maxsize=None)
+def language_choices() -> tuple[tuple[str, str], ...]:
+    """``(("en", "English (en)"), …)``: the ISO 639-1 languages, sorted by name."""
+    named = ((lang.alpha_2, lang.name) for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+    return tuple((code, f"{name} ({code})") for code, name in sorted(named, key=lambda item: item[1]))
+
+
 def validate_currency(value: str) -> None:
     """``value`` must be an ISO 4217 alphabetic code in upper case, e.g. ``"USD"``."""
     if value not in _currency_codes():
-        raise ValidationError(f"'{value}' is not an ISO 4217 currency code (for example USD, EUR, GBP).", code="currency")
+        raise ValidationError(f"'{value}' is not a currency code we know; use a three-letter code such as USD, EUR or GBP.",
+                              code="currency")
 
 
 def validate_country(value: str) -> None:
     if value not in _country_codes():
-        raise ValidationError(f"'{value}' is not an ISO 3166-1 alpha-2 country code (for example US, GB, DE).", code="country")
+        raise ValidationError(f"'{value}' is not a country code we know; use two-letter codes such as US, GB or DE.", code="country")
 
 
-def _path(error: jsonschema.ValidationError) -> str:
-    out = ""
-    for part in error.absolute_path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out.lstrip(".") or "targeting"
+#: Targeting keys in the order a page shows them, with the words a marketer reads.
+TARGETING_LABELS = {"countries": "Countries", "age_min": "Minimum age", "age_max": "Maximum age", "genders": "Gender",
+                    "languages": "Languages", "interests": "Interests"}
+
+_AGE_RULE = f"must be a whole number from {AGE_MIN} to {AGE_MAX} ({AGE_MAX} means {AGE_MAX} and over)."
+
+
+def _quoted_list(items) -> str:
+    """["ZZ"] → "'ZZ'"; ["ZZ", "QQ", "XX"] → "'ZZ', 'QQ' and 'XX'"."""
+    quoted = [f"'{i}'" for i in items]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+def _normalised(value: dict) -> dict:
+    """Codes in their canonical case (countries upper, languages lower), blank interests dropped,
+    repeats removed (first kept); anything not a list is left for the schema to report."""
+    out = dict(value)
+    for key, case in (("countries", str.upper), ("languages", str.lower), ("interests", None)):
+        items = out.get(key)
+        if isinstance(items, list):
+            cleaned = [(case(i.strip()) if case else i.strip()) if isinstance(i, str) else i for i in items]
+            out[key] = list(dict.fromkeys(i for i in cleaned if i != ""))
+    return out
+
+
+def _plain(key: str, err: jsonschema.ValidationError) -> str | None:
+    """The schema error ``err`` under targeting key ``key`` in a marketer's words (None: reported
+    by the code checks instead)."""
+    if key == "countries":
+        return {"type": "Give the countries as a list of two-letter codes, such as [\"US\", \"GB\"].",
+                "minItems": "Choose at least one country.", "maxItems": "Choose at most 250 countries."
+                }.get(str(err.validator), "Country codes are two letters, such as US or GB.") if err.validator != "pattern" else None
+    if key in ("age_min", "age_max"):
+        return f"{TARGETING_LABELS[key]} {_AGE_RULE}"
+    if key == "genders":
+        return "Gender is Women, Men, or neither for everyone."
+    if key == "languages":
+        return None if err.validator == "pattern" else \
+            "Give the languages as a list of two-letter codes, such as [\"en\", \"es\"]."
+    if key == "interests":
+        return {"maxItems": "Choose at most 100 interests.", "maxLength": "Each interest can be at most 100 characters long."
+                }.get(str(err.validator), "Give the interests as a list of words, such as [\"coffee\", \"espresso\"].")
+    return f"{key}: {err.message}."
 
 
 def clean_targeting(value) -> dict:
@@ -84,34 +138,47 @@ def clean_targeting(value) -> dict:
 
     Shape: ``{"countries": ["US", ...], "age_min": 13..65, "age_max": 13..65 (65 = 65+),
     "genders": ["female"|"male"] (empty = all), "languages": ["en", ...] (ISO 639-1),
-    "interests": ["coffee", ...]}``. Raises ValidationError listing every problem with its path.
+    "interests": ["coffee", ...]}``. Country codes are upper-cased, language codes lower-cased and
+    repeats dropped. Raises ValidationError listing EVERY problem at once, each as
+    ``"<key>: <plain sentence>"`` (key one of :data:`TARGETING_LABELS`; the form puts the sentence on
+    that field, the API shows the line as is), e.g. ``"age_min: Minimum age can't be above maximum
+    age."`` and one line naming every unknown country; an unknown key has no prefix.
     """
     if not isinstance(value, dict):
         raise ValidationError("Targeting must be a JSON object such as {\"countries\": [\"US\"]}.", code="targeting")
-    validator = jsonschema.Draft202012Validator(TARGETING_SCHEMA)
-    messages = []
-    for err in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path))):
-        if err.validator == "pattern" and "countries" in err.absolute_path:
-            messages.append(f"{_path(err)}: '{err.instance}' is not an ISO 3166-1 alpha-2 country code (two capital letters, e.g. US).")
-        elif err.validator == "pattern" and "languages" in err.absolute_path:
-            messages.append(f"{_path(err)}: '{err.instance}' is not an ISO 639-1 language code (two lower-case letters, e.g. en).")
+    value = _normalised(value)
+    problems: dict[str, list[str]] = {}
+
+    def add(key: str, text: str | None) -> None:
+        if text and text not in problems.setdefault(key, []):
+            problems[key].append(text)
+
+    for err in jsonschema.Draft202012Validator(TARGETING_SCHEMA).iter_errors(value):
+        key = str(err.absolute_path[0]) if err.absolute_path else ""
+        if err.validator == "required":
+            add("countries", "Choose at least one country.")
         elif err.validator == "additionalProperties":
-            messages.append(f"{err.message}; allowed keys: countries, age_min, age_max, genders, languages, interests.")
+            extra = sorted(set(value) - set(TARGETING_LABELS))
+            add("", f"{_quoted_list(extra)} {'is not a targeting option' if len(extra) == 1 else 'are not targeting options'}; "
+                    "use countries, age_min, age_max, genders, languages and interests.")
         else:
-            messages.append(f"{_path(err)}: {err.message}.")
-    if messages:
-        raise ValidationError(messages, code="targeting")
-    for i, code in enumerate(value.get("countries", [])):
-        if code not in _country_codes():
-            messages.append(f"countries[{i}]: '{code}' is not an ISO 3166-1 alpha-2 country code.")
-    for i, code in enumerate(value.get("languages", [])):
-        if code not in _language_codes():
-            messages.append(f"languages[{i}]: '{code}' is not an ISO 639-1 language code.")
+            add(key, _plain(key, err))
+    for key, known, what, example in (("countries", _country_codes, "country", "US, GB or DE"),
+                                      ("languages", _language_codes, "language", "en, es or de")):
+        items = value.get(key)
+        bad = [i for i in items if isinstance(i, str) and i not in known()] if isinstance(items, list) else []
+        if bad:
+            add(key, f"{_quoted_list(bad)} {'is not a' if len(bad) == 1 else 'are not'} {what} code{'s' if len(bad) > 1 else ''} "
+                     f"we know; use two-letter codes such as {example}.")
     cleaned = {**DEFAULT_TARGETING, **value}
-    if cleaned["age_min"] > cleaned["age_max"]:
-        messages.append(f"age_min ({cleaned['age_min']}) must not be above age_max ({cleaned['age_max']}).")
-    if messages:
-        raise ValidationError(messages, code="targeting")
+    ages_ok = all(isinstance(cleaned[k], int) and not isinstance(cleaned[k], bool) and AGE_MIN <= cleaned[k] <= AGE_MAX
+                  for k in ("age_min", "age_max"))
+    if ages_ok and cleaned["age_min"] > cleaned["age_max"]:
+        add("age_min", "Minimum age can't be above maximum age.")
+    if problems:
+        order = [*TARGETING_LABELS, ""]
+        raise ValidationError([f"{key}: {text}" if key else text
+                               for key in sorted(problems, key=order.index) for text in problems[key]], code="targeting")
     return cleaned
 
 
@@ -132,10 +199,11 @@ def sniff_video(head: bytes) -> str | None:
     return None
 
 
-def validate_creative_file(file) -> None:
+def validate_creative_file(file) -> dict:
     """An uploaded creative must be a video: extension .mp4/.mov/.m4v/.webm, content whose magic
     bytes match that container, not empty and at most :func:`creative_max_bytes` bytes, and
-    readable to its end by ffprobe/FFmpeg (:func:`videogen.uploads.check_video_file`)."""
+    readable to its end by ffprobe/FFmpeg (:func:`videogen.uploads.check_video_file`). Returns the
+    probe's facts {width, height (px), duration_seconds, content_type, metadata}."""
     name = getattr(file, "name", "") or ""
     ext = PurePath(name).suffix.lower()
     if ext not in CREATIVE_EXTENSIONS:
@@ -164,4 +232,4 @@ def validate_creative_file(file) -> None:
         )
     from videogen.uploads import check_video_file  # probed and decode-checked like Studio clips
 
-    check_video_file(file, name=PurePath(name).name, ext=ext)
+    return check_video_file(file, name=PurePath(name).name, ext=ext)

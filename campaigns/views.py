@@ -4,17 +4,20 @@ create/edit forms with inline validation (htmx), duplicate, archive. Thin: the w
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -30,6 +33,7 @@ from .choices import META_OBJECTIVE, Status, currency_exponent
 from .forms import AdForm, AdSetForm, CampaignFilterForm, CampaignForm, DateRangeForm, PageDateRangeForm
 from .models import Ad, AdSet, Campaign
 from .selectors import DateRange
+from .warnings import hierarchy_warnings
 
 LIST_KPI_DAYS = 30
 
@@ -59,7 +63,7 @@ def _list_context(request, org, can_edit: bool) -> dict:
     rows = [{"campaign": c, "kpis": kpis.get(c.pk)} for c in campaigns]
     return {
         "filters_form": filters_form, "page": page, "rows": rows, "kpi_range": kpi_range, "can_edit": can_edit,
-        "query": request.GET.urlencode(),
+        "query": request.GET.urlencode(), "bulk_actions": bulk_actions(),
     }
 
 
@@ -101,23 +105,81 @@ def campaign_list(request):
     return HttpResponse(pagecache.with_csrf(content, request), headers=headers)
 
 
+BULK_VERBS = {"pause": ("paused", "Pause"), "activate": ("activated", "Activate"), "archive": ("archived", "Archive")}
+
+
+def bulk_actions() -> list[dict]:
+    """The list's bulk actions for its confirmation dialog: ``value``, ``target_label`` (status
+    label), ``from`` (statuses that change; others are skipped), ``verb``/``verb_cap`` and
+    ``final`` (archiving cannot be undone)."""
+    out = []
+    for value, target in services.BULK_ACTIONS.items():
+        verb, verb_cap = BULK_VERBS[value]
+        out.append({"value": value, "target_label": Status(target).label, "verb": verb, "verb_cap": verb_cap,
+                    "final": target == Status.ARCHIVED,
+                    "from": [s for s in Status.values if services.bulk_status_preview([s], value)["change"]]})
+    return out
+
+
+def _undo_button(request, batch: str, previous: dict) -> str:
+    """A form posting the bulk change's ``batch`` and the statuses its campaigns came from to
+    :func:`campaign_bulk_undo`."""
+    inputs = format_html_join("", '<input type="hidden" name="previous" value="{}:{}">', previous.items())
+    return format_html(
+        '<form method="post" action="{}" class="undo-form" data-testid="bulk-undo">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">'
+        '<input type="hidden" name="batch" value="{}">{}'
+        '<button class="btn btn-secondary btn-small" type="submit">Undo</button></form>',
+        reverse("campaigns:bulk_undo"), get_token(request), _safe_next(request, reverse("campaigns:list")), batch, inputs)
+
+
 @require_POST
 @org_required("edit")
 def campaign_bulk(request):
-    """Bulk pause / activate / archive of the ticked campaigns."""
+    """Bulk pause / activate / archive of the ticked campaigns (the list asks to confirm first).
+    The message says how many changed and, unless archived, offers "Undo"."""
+    action = request.POST.get("action", "")
     try:
         result = services.campaign_bulk_set_status(
-            organization=_org(request), actor=request.user, campaign_ids=request.POST.getlist("ids"),
-            action=request.POST.get("action", ""),
+            organization=_org(request), actor=request.user, campaign_ids=request.POST.getlist("ids"), action=action,
         )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        verb = {"pause": "Paused", "activate": "Activated", "archive": "Archived"}[request.POST["action"]]
-        text = f"{verb} {len(result['changed'])} campaign{'s' if len(result['changed']) != 1 else ''}."
+        verb = BULK_VERBS[action][1].rstrip("e") + "ed"
+        n = len(result["changed"])
+        text = f"{verb} {n} campaign{'s' if n != 1 else ''}."
         if result["skipped"]:
-            text += f" {len(result['skipped'])} skipped (already {request.POST['action']}d or archived)."
+            target = Status(services.BULK_ACTIONS[action]).label.lower()
+            text += f" {len(result['skipped'])} skipped (already {target}{' or archived' if target != 'archived' else ''})."
+        if result["previous"] and services.BULK_ACTIONS[action] != Status.ARCHIVED:
+            messages.success(request, format_html("{} {}", text, _undo_button(request, result["batch"], result["previous"])))
+        else:
+            messages.success(request, text)
+    return redirect(_safe_next(request, reverse("campaigns:list")))
+
+
+@require_POST
+@org_required("edit")
+def campaign_bulk_undo(request):
+    """POST ``batch`` and ``previous`` = ``<campaign id>:<status>`` (repeated): puts each campaign back to the
+    status it had before the bulk change (see :func:`services.campaign_bulk_undo`)."""
+    previous = {}
+    for item in request.POST.getlist("previous"):
+        pk, _, status = item.partition(":")
+        previous[pk] = status
+    try:
+        result = services.campaign_bulk_undo(organization=_org(request), actor=request.user,
+                                             batch=request.POST.get("batch", ""), previous=previous)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        n = len(result["restored"])
+        text = f"Undone: {n} campaign{'s' if n != 1 else ''} back to {'their' if n != 1 else 'its'} previous status."
+        if result["skipped"]:
+            text += f" {len(result['skipped'])} not changed back (changed again since)."
         messages.success(request, text)
     return redirect(_safe_next(request, reverse("campaigns:list")))
 
@@ -140,21 +202,49 @@ def _csv_response(filename: str, header: list[str], rows) -> StreamingHttpRespon
     return response
 
 
-def _major(minor, currency) -> str:
+def _major(minor, currency, extra_digits: int = 0) -> str:
+    """Minor units → major units as text with the currency's decimals (+ ``extra_digits`` for
+    averages such as CPC): 1234 USD → "12.34"; 500 JPY → "500"."""
     if minor is None:
         return ""
     exponent = currency_exponent(currency)
-    return f"{minor / 10**exponent:.{exponent}f}"
+    major = Decimal(str(minor)).scaleb(-exponent)
+    return str(major.quantize(Decimal(1).scaleb(-(exponent + extra_digits)), rounding=ROUND_HALF_UP))
 
 
 def _fmt(value, digits=4) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
 
+#: The KPI columns of BOTH CSV exports (campaign list and report), in this order: money in major
+#: units of the row's ``currency`` column, rates as percentages, ROAS as a ratio.
+KPI_COLUMNS = [
+    "impressions", "reach", "clicks", "spend (major units)", "conversions", "conversion value (major units)",
+    "video plays", "thruplays", "ctr (%)", "cpc (major units)", "cpm (major units)", "cpa (major units)",
+    "roas (ratio)", "thruplay rate (%)",
+]
+
+
+def kpi_cells(k: dict, currency: str) -> list:
+    """One row's :data:`KPI_COLUMNS` from a KPI dict of :mod:`campaigns.selectors` (metrics in
+    minor units, rates as fractions): sums with the currency's decimals, averages (CPC, CPM, CPA)
+    with two more, percentages and ROAS with 4 decimals; empty where a KPI is undefined."""
+    def pct(value):
+        return "" if value is None else f"{value * 100:.4f}"
+
+    return [
+        k["impressions"], k["reach"], k["clicks"], _major(k["spend_minor"], currency), k["conversions"],
+        _major(k["conversion_value_minor"], currency), k.get("video_plays", 0), k.get("thruplays", 0), pct(k["ctr"]),
+        _major(k["cpc_minor"], currency, 2), _major(k["cpm_minor"], currency, 2), _major(k["cpa_minor"], currency, 2),
+        _fmt(k["roas"]), pct(k["thruplay_rate"]),
+    ]
+
+
 @org_required("view")
 def campaign_export(request):
     """CSV of the campaigns matching the list's filters, with KPIs over the chosen range
-    (default the last 30 days). Money in major units of each campaign's currency."""
+    (default the last 30 days): :data:`KPI_COLUMNS`, money in major units of each campaign's
+    ``currency``."""
     org = _org(request)
     filters_form = validate_query_form(CampaignFilterForm(request.GET or None))
     filters = filters_form.selector_filters() if request.GET else CampaignFilterForm().selector_filters()
@@ -162,9 +252,8 @@ def campaign_export(request):
     date_range = range_form.date_range(LIST_KPI_DAYS)
     qs = selectors.campaign_list(organization=org, filters=filters)
     header = [
-        "id", "name", "status", "objective", "meta_objective", "platforms", "budget_level", "budget_type", "budget",
-        "currency", "starts_at", "ends_at", "ad_sets", "ads", "from", "to", "impressions", "reach", "clicks", "spend",
-        "conversions", "conversion_value", "ctr", "cpc", "cpm", "cpa", "roas", "thruplay_rate",
+        "id", "name", "status", "objective", "meta_objective", "platforms", "budget_level", "budget_type",
+        "budget (major units)", "currency", "starts_at", "ends_at", "ad_sets", "ads", "from", "to", *KPI_COLUMNS,
     ]
 
     def rows():
@@ -172,17 +261,12 @@ def campaign_export(request):
         while chunk := list(islice(iterator, 500)):
             kpis = selectors.campaign_kpis(campaign_ids=[c.pk for c in chunk], date_range=date_range)
             for c in chunk:
-                k = kpis[c.pk]
                 cur = c.currency
                 yield [
                     c.pk, c.name, c.status, c.objective, META_OBJECTIVE.get(c.objective, ""), " ".join(c.platforms),
                     c.budget_level, c.budget_type, _major(c.budget_minor, cur), cur,
                     c.starts_at.isoformat() if c.starts_at else "", c.ends_at.isoformat() if c.ends_at else "",
-                    c.ad_set_count, c.ad_count, date_range.start, date_range.end, k["impressions"], k["reach"], k["clicks"],
-                    _major(k["spend_minor"], cur), k["conversions"], _major(k["conversion_value_minor"], cur),
-                    _fmt(k["ctr"], 6), _fmt(k["cpc_minor"] and k["cpc_minor"] / 10 ** currency_exponent(cur)),
-                    _fmt(k["cpm_minor"] and k["cpm_minor"] / 10 ** currency_exponent(cur)),
-                    _fmt(k["cpa_minor"] and k["cpa_minor"] / 10 ** currency_exponent(cur)), _fmt(k["roas"]), _fmt(k["thruplay_rate"], 6),
+                    c.ad_set_count, c.ad_count, date_range.start, date_range.end, *kpi_cells(kpis[c.pk], cur),
                 ]
 
     return _csv_response(f"campaigns-{date_range.start}-{date_range.end}.csv", header, rows())
@@ -190,8 +274,9 @@ def campaign_export(request):
 
 @org_required("view")
 def report_export(request):
-    """CSV report: KPIs over a range grouped by ``group_by`` (campaign, ad_set, ad, day, platform).
-    Money in minor units, as in the API."""
+    """CSV report: KPIs over a range grouped by ``group_by`` (campaign, ad_set, ad, day, platform),
+    one block of rows per currency (money is never converted): the group's key columns,
+    ``currency``, then :data:`KPI_COLUMNS` (money in major units, as in the campaign export)."""
     org = _org(request)
     range_form = validate_query_form(DateRangeForm(request.GET or None), DateRangeForm.PARAMS)
     date_range = range_form.date_range(LIST_KPI_DAYS)
@@ -202,15 +287,19 @@ def report_export(request):
     if campaign and parse_id(campaign) is None:
         raise BadRequestParameters({"campaign": ["Enter a campaign id (a whole number)."]})
     filters = {"campaign": parse_id(campaign)} if campaign else {}
-    if request.GET.get("currency", "") in selectors.dashboard_currencies(organization=org):
-        filters["currency"] = request.GET["currency"]  # the dashboard's link: one currency's campaigns
-    rows = selectors.kpis_for(organization=org, date_range=date_range, group_by=group_by, filters=filters)
+    currencies = selectors.dashboard_currencies(organization=org)
+    if request.GET.get("currency", "") in currencies:
+        currencies = [request.GET["currency"]]  # the dashboard's link: one currency's campaigns
     key_cols = {"day": ["date"], "platform": ["platform"]}.get(group_by, ["id", "name"])
-    cols = [*key_cols, *selectors.METRICS, *selectors.KPIS]
-    return _csv_response(
-        f"report-{group_by}-{date_range.start}-{date_range.end}.csv", cols,
-        ([r.get(c) if not isinstance(r.get(c), float) else f"{r[c]:.6f}" for c in cols] for r in rows),
-    )
+
+    def rows():
+        for currency in currencies:
+            for r in selectors.kpis_for(organization=org, date_range=date_range, group_by=group_by,
+                                        filters={**filters, "currency": currency}):
+                yield [*(r.get(c) for c in key_cols), currency, *kpi_cells(r, currency)]
+
+    return _csv_response(f"report-{group_by}-{date_range.start}-{date_range.end}.csv",
+                         [*key_cols, "currency", *KPI_COLUMNS], rows())
 
 
 # --- detail ---------------------------------------------------------------------------------
@@ -222,8 +311,14 @@ def campaign_detail(request, pk: int):
     range_form = validate_query_form(PageDateRangeForm(request.GET or None), DateRangeForm.PARAMS)
     date_range = range_form.date_range(LIST_KPI_DAYS)
     data = selectors.campaign_detail(organization=org, campaign_id=pk, date_range=date_range)
+    from django.db.models import prefetch_related_objects
+
+    from videogen.selectors import campaign_videos
+
+    prefetch_related_objects([a["ad"] for item in data["ad_sets"] for a in item["ads"]], "creative_render")
     return render(request, "campaigns/detail.html", {
-        **data, "range_form": range_form, "date_range": date_range, "range_key": range_form.range_key(),
+        **data, "hierarchy_warnings": hierarchy_warnings(campaign=data["campaign"]),
+        "videos": campaign_videos(organization=org, campaign=data["campaign"]), "range_form": range_form, "date_range": date_range, "range_key": range_form.range_key(),
         "can_edit": _can_edit(request) and data["campaign"].status != Status.ARCHIVED,
     })
 
@@ -261,20 +356,47 @@ def _validation_fragment(request, form, exc: ValidationError | None, field_map: 
     return render(request, "campaigns/_validation.html", {"fields": shown, "non_field": non_field})
 
 
+def _every_error(form, service, kwargs: dict | None, field_map: dict, first: ValidationError | None) -> None:
+    """Puts every problem on the bound ``form`` at once: the form's own field errors, ``first``
+    (the form's conversion errors, e.g. too many decimals) and what a rolled-back run of
+    ``service`` with the rest of the input (``kwargs``, fields in error left empty) says about the
+    OTHER fields. A field that already shows its own error keeps only that one."""
+    if first is not None:
+        apply_service_errors(form, first, field_map)
+    if kwargs is None:
+        return
+    own = {name: list(errors) for name, errors in form.errors.items() if name != NON_FIELD_ERRORS}
+    try:
+        extra = _dry_run(service, **kwargs)
+    except Exception:  # noqa: BLE001 - best effort: incomplete input may not even reach the rules
+        return
+    if extra is not None:
+        apply_service_errors(form, extra, field_map)
+    for name, errors in own.items():
+        form.errors[name] = form.error_class(errors)
+
+
 def _handle_form(request, *, form, service, service_kwargs: dict, on_success, template: str, context: dict):
-    """Shared POST flow: parse → (htmx validate → fragment) | (service → redirect | re-render)."""
+    """Shared POST flow: parse → (htmx validate → fragment) | (service → redirect | re-render).
+    Invalid input is answered with every problem at once (:func:`_every_error`), never only the
+    first kind found."""
     validating = request.method == "POST" and request.GET.get("validate") == "1"
     field_map = getattr(form, "FIELD_MAP", {})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        form_ok = form.is_valid()
+        conversion = kwargs = None
         try:
             kwargs = {**service_kwargs, **form.service_kwargs()}
         except ValidationError as exc:
+            conversion = exc
+            partial = getattr(form, "partial_kwargs", None)
+            kwargs = {**service_kwargs, **partial} if partial is not None else None
+        except (KeyError, TypeError, ValueError):  # a form with field errors may lack what it needs
+            kwargs = None
+        if kwargs is not None and (validating or not form_ok or conversion is not None):
+            kwargs.pop("creative", None)  # dry runs never store an upload
+        if form_ok and conversion is None:
             if validating:
-                return _validation_fragment(request, form, exc, field_map)
-            apply_service_errors(form, exc, field_map)
-        else:
-            if validating:
-                kwargs.pop("creative", None)
                 return _validation_fragment(request, form, _dry_run(service, **kwargs), field_map)
             try:
                 obj = service(**kwargs)
@@ -282,8 +404,10 @@ def _handle_form(request, *, form, service, service_kwargs: dict, on_success, te
                 apply_service_errors(form, exc, field_map)
             else:
                 return on_success(obj)
-    elif validating:
-        return _validation_fragment(request, form, None, field_map)
+        else:
+            _every_error(form, service, kwargs, field_map, conversion)
+            if validating:
+                return _validation_fragment(request, form, None, field_map)
     status = 400 if request.method == "POST" else 200
     return render(request, template, {**context, "form": form}, status=status)
 
@@ -403,7 +527,8 @@ def ad_set_edit(request, pk: int):
         request, form=form, service=services.ad_set_update, service_kwargs={"ad_set": ad_set, "actor": request.user},
         on_success=done, template="campaigns/form.html",
         context={"title": f"Edit ad set {ad_set.name}", "submit": "Save changes", "cancel_url": detail_url,
-                 "campaign": ad_set.campaign, "validate_url": reverse("campaigns:ad_set_edit", args=[ad_set.pk]) + "?validate=1"},
+                 "campaign": ad_set.campaign, "hierarchy_warnings": hierarchy_warnings(campaign=ad_set.campaign, ad_set=ad_set),
+                 "validate_url": reverse("campaigns:ad_set_edit", args=[ad_set.pk]) + "?validate=1"},
     )
 
 
@@ -423,7 +548,7 @@ def ad_create(request, pk: int):
     for obj, kind in ((ad_set.campaign, "campaign"), (ad_set, "ad set")):
         if (blocked := _editable_or_redirect(request, obj, kind, detail_url)) is not None:
             return blocked
-    form = AdForm(request.POST or None, request.FILES or None)
+    form = AdForm(request.POST or None, request.FILES or None, organization=_org(request), ad_set=ad_set)
 
     def done(ad):
         messages.success(request, f"Ad “{ad.name}” created.")
@@ -433,18 +558,19 @@ def ad_create(request, pk: int):
         request, form=form, service=services.ad_create, service_kwargs={"ad_set": ad_set, "actor": request.user},
         on_success=done, template="campaigns/form.html",
         context={"title": f"New ad in {ad_set.name}", "submit": "Create ad", "cancel_url": detail_url, "campaign": ad_set.campaign,
-                 "multipart": True, "validate_url": reverse("campaigns:ad_create", args=[ad_set.pk]) + "?validate=1"},
+                 "multipart": True, "hierarchy_warnings": hierarchy_warnings(campaign=ad_set.campaign, ad_set=ad_set),
+                 "validate_url": reverse("campaigns:ad_create", args=[ad_set.pk]) + "?validate=1"},
     )
 
 
 @org_required("edit")
 def ad_edit(request, pk: int):
-    ad = get_for_org_or_404(Ad.objects.select_related("ad_set__campaign"), _org(request), pk=pk)
+    ad = get_for_org_or_404(Ad.objects.select_related("ad_set__campaign", "creative_render__job"), _org(request), pk=pk)
     detail_url = reverse("campaigns:detail", args=[ad.ad_set.campaign_id])
     for obj, kind in ((ad.ad_set.campaign, "campaign"), (ad.ad_set, "ad set"), (ad, "ad")):
         if (blocked := _editable_or_redirect(request, obj, kind, detail_url)) is not None:
             return blocked
-    form = AdForm(request.POST or None, request.FILES or None, ad=ad)
+    form = AdForm(request.POST or None, request.FILES or None, ad=ad, organization=_org(request))
 
     def done(obj):
         messages.success(request, f"Ad “{obj.name}” saved.")
@@ -454,7 +580,8 @@ def ad_edit(request, pk: int):
         request, form=form, service=services.ad_update, service_kwargs={"ad": ad, "actor": request.user},
         on_success=done, template="campaigns/form.html",
         context={"title": f"Edit ad {ad.name}", "submit": "Save changes", "cancel_url": detail_url, "campaign": ad.ad_set.campaign,
-                 "ad": ad, "multipart": True, "validate_url": reverse("campaigns:ad_edit", args=[ad.pk]) + "?validate=1"},
+                 "ad": ad, "hierarchy_warnings": hierarchy_warnings(campaign=ad.ad_set.campaign, ad=ad), "multipart": True,
+                 "validate_url": reverse("campaigns:ad_edit", args=[ad.pk]) + "?validate=1"},
     )
 
 

@@ -9,7 +9,6 @@ import os
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kolony.accounts.models import Membership, Organization, Role, User
@@ -70,10 +69,16 @@ def login_client(user: User) -> Client:
     return client
 
 
+def api_token_key(user: User, name: str = "tests") -> str:
+    """A new named API token of ``user``; returns its key (shown once, stored hashed)."""
+    from kolony.accounts.services import api_token_create
+
+    return api_token_create(user=user, name=name)[1]
+
+
 def api_client_for(user: User) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(user)}")
     return client
 
 

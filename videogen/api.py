@@ -71,7 +71,11 @@ class AssetViewSet(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.Retrieve
                                              upload=upload.validated_data["file"], kind=upload.validated_data.get("kind"))
         except ValidationError as exc:
             raise serializers.ValidationError({"file": exc.messages}) from None
-        return Response(AssetSerializer(asset, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        from .uploads import asset_warnings
+
+        data = dict(AssetSerializer(asset, context={"request": request}).data)
+        data["warnings"] = [w["message"] for w in asset_warnings(asset)]  # e.g. a photo too small: "will look soft"
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class SceneSerializer(serializers.ModelSerializer):
@@ -223,9 +227,29 @@ class WorkflowTemplateViewSet(OrgScopedViewSetMixin, viewsets.ReadOnlyModelViewS
 
 
 class VoiceSerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]  # a declared field, not Field.label
+    gender = serializers.SerializerMethodField()
+    quality = serializers.SerializerMethodField()
+    curated = serializers.SerializerMethodField()
+
     class Meta:
         model = Voice
-        fields = ["id", "name", "language", "engine", "engine_voice_id", "emotion_profile"]
+        fields = ["id", "name", "label", "language", "gender", "quality", "curated", "engine", "engine_voice_id",
+                  "emotion_profile"]
+
+    def get_label(self, obj) -> str:
+        from .library import voice_label
+
+        return voice_label(obj)
+
+    def get_gender(self, obj) -> str | None:
+        return (obj.emotion_profile or {}).get("gender")
+
+    def get_quality(self, obj) -> str | None:
+        return (obj.emotion_profile or {}).get("quality")
+
+    def get_curated(self, obj) -> bool:
+        return bool((obj.emotion_profile or {}).get("curated"))
 
 
 @not_tenant_data("voices are installed on the server and shared by every organization")
@@ -236,3 +260,13 @@ class VoiceViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated, HasOrgCapability]
     queryset = Voice.objects.filter(is_active=True)
     pagination_class = None
+
+    def get_queryset(self):
+        """The curated voices (``?set=curated``, the default) or every installed one (``?set=all``);
+        another ``set`` is a 400 naming the field."""
+        if self.action != "list":
+            return super().get_queryset()
+        which = self.request.query_params.get("set", "curated")
+        if which not in ("curated", "all"):
+            raise serializers.ValidationError({"set": [f"expected 'curated' or 'all', got {which[:40]!r}"]})
+        return selectors.voice_list(all_voices=which == "all")

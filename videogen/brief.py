@@ -62,6 +62,19 @@ class VoiceSettings(BaseModel):
     rate_wpm: int = Field(default=165, ge=80, le=400)
 
 
+MusicMood = Literal["auto", "upbeat", "warm", "calm", "confident", "serious", "none"]
+
+
+class MusicSettings(BaseModel):
+    """The music bed. ``mood``: one of the procedural moods of :mod:`videogen.render.music`
+    (``auto`` = the style's own, as before this setting existed; ``none`` = no music, the voice
+    alone). ``tempo_bpm`` (60–160 beats per minute) overrides the mood's tempo; None keeps it."""
+
+    model_config = ConfigDict(extra="forbid")
+    mood: MusicMood = "auto"
+    tempo_bpm: int | None = Field(default=None, ge=60, le=160)
+
+
 class ClipSource(BaseModel):
     """An uploaded video clip a scene can show instead of a photo (``Visual(source=
     "uploaded_clip", clip_index=i)`` points at ``Brief.clips[i]``).
@@ -106,6 +119,7 @@ class Brief(BaseModel):
     landing_url: str | None = Field(default=None, max_length=200)
     brand: BrandKit = Field(default_factory=BrandKit)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
+    music: MusicSettings = Field(default_factory=MusicSettings)
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
     priority: Priority = "balanced"
     images: list[Path] = Field(default_factory=list, max_length=MAX_IMAGES)
@@ -158,6 +172,9 @@ class Brief(BaseModel):
 
 
 MAX_ID = 2**63 - 1
+
+# espeak-ng voice variants a voice id may add after "+" (e.g. "en-us+f3"): female 1–5, male 1–7.
+ESPEAK_VARIANTS = frozenset({f"f{i}" for i in range(1, 6)} | {f"m{i}" for i in range(1, 8)})
 
 
 def is_asset_id(value) -> bool:
@@ -323,12 +340,17 @@ def brief_from_dict(
             brief.brand.font = str(resolve_brand_font(font))
         except FontNotFoundError as exc:
             problems.append(f"brand.font: {exc}")
+    if brief.music.mood == "none" and brief.voice.engine == "none":
+        problems.append("music.mood: 'none' with no voiceover (voice.engine 'none') would make a silent ad; pick a mood or a voice")
+    if brief.music.mood == "none" and brief.music.tempo_bpm is not None:
+        problems.append("music.tempo_bpm: a tempo needs music, but music.mood is 'none'")
     if brief.voice.engine == "espeak-ng":
         from videogen.render.tts import TTSUnavailable, list_voices
 
         try:
             ids = {v.id for v in list_voices()}
-            if brief.voice.voice not in ids:
+            lang, plus, variant = brief.voice.voice.partition("+")  # "en-us+f3": a language voice with a variant
+            if (lang not in ids) or (plus and variant not in ESPEAK_VARIANTS):
                 problems.append(
                     f"voice.voice: {brief.voice.voice!r} is not an installed espeak-ng voice (e.g. en-us, en-gb, de, fr, es, ja)"
                 )

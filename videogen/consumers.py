@@ -43,16 +43,15 @@ def _still_allowed(user_id: int, token: str, session_hash: str, job_id: int) -> 
     """Read from the database (not the identity cache): the user is active, still a member of the
     job's organization, and the credential still holds — a token client's token exists, a cookie
     client's password (session hash) is unchanged."""
-    from rest_framework.authtoken.models import Token
-
-    from kolony.accounts.models import Membership, User
+    from kolony.accounts.models import ApiToken, Membership, User
+    from kolony.accounts.services import api_token_hash
 
     from .models import VideoJob
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or (session_hash and user.get_session_auth_hash() != session_hash):
         return False
-    if token and not Token.objects.filter(key=token, user_id=user_id).exists():
+    if token and not ApiToken.objects.filter(key_hash=api_token_hash(token), user_id=user_id).exists():
         return False
     org_ids = Membership.objects.filter(user_id=user_id).values_list("organization_id", flat=True)
     return VideoJob.objects.filter(pk=job_id, organization_id__in=org_ids).exists()

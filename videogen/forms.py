@@ -20,6 +20,12 @@ STYLES = [("vibrant", "Vibrant"), ("professional", "Professional"), ("casual", "
           ("corporate", "Corporate")]
 
 
+MUSIC_MOODS = [("auto", "Matches the style"), ("upbeat", "Upbeat"), ("warm", "Warm"), ("calm", "Calm"),
+               ("confident", "Confident"), ("serious", "Serious"), ("none", "No music (voice only)")]
+# Tempo choices for marketers, in beats per minute ("" = the mood's own tempo).
+MUSIC_TEMPOS = [("", "The mood's own"), ("84", "Slow"), ("104", "Medium"), ("128", "Fast")]
+
+
 class BriefForm(forms.Form):
     title = forms.CharField(max_length=120, required=False, help_text="Defaults to the product name.")
     product_name = forms.CharField(max_length=80)
@@ -33,6 +39,8 @@ class BriefForm(forms.Form):
     call_to_action = forms.CharField(max_length=40, initial="Shop now")
     landing_url = forms.URLField(required=False, max_length=200, assume_scheme="https")
     voice = forms.ChoiceField(required=False)
+    music_mood = forms.ChoiceField(choices=MUSIC_MOODS, initial="auto", required=False, label="Music")
+    music_tempo = forms.TypedChoiceField(choices=MUSIC_TEMPOS, coerce=int, empty_value=None, required=False, label="Tempo")
     primary_color = forms.CharField(initial="#1E3A8A", widget=forms.TextInput(attrs={"type": "color"}))
     accent_color = forms.CharField(initial="#F59E0B", widget=forms.TextInput(attrs={"type": "color"}))
     images = forms.CharField(required=False, widget=forms.HiddenInput, help_text="Comma-separated photo asset ids.")
@@ -42,22 +50,33 @@ class BriefForm(forms.Form):
     logo_position = forms.CharField(required=False, widget=forms.HiddenInput)
     campaign = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Campaign (optional)")
 
-    def __init__(self, *args, organization=None, **kwargs):
+    def __init__(self, *args, organization=None, all_voices: bool = False, **kwargs):
         initial = dict(kwargs.pop("initial", None) or {})
         voice = initial.pop("voice", None)
         if isinstance(voice, dict):
-            initial["voice"] = voice.get("voice")
+            initial["voice"] = "none" if voice.get("engine") == "none" else voice.get("voice")
+        music = initial.pop("music", None)
+        if isinstance(music, dict):
+            initial["music_mood"] = music.get("mood") or "auto"
+            initial["music_tempo"] = music.get("tempo_bpm")
         super().__init__(*args, initial=initial, **kwargs)
         self.organization = organization
+        from .library import voice_choices
+
         library = list(Voice.objects.filter(is_active=True, engine="espeak-ng"))
         self.voice_samples = {v.engine_voice_id: v.pk for v in library}
-        voices = [(v.engine_voice_id, f"{v.name} ({v.language})") for v in library]
-        self.fields["voice"].choices = [("", "Default (English, US)"), ("none", "No voiceover (music only)")] + voices
+        head = [("", "Default (English, US)"), ("none", "No voiceover (music only)")]
+        # every installed voice is accepted; the menu shows the curated ones unless asked for all
+        # (``all_voices``), keeping the voice already chosen (a template's, a resubmitted form's)
+        chosen = str((self.data.get("voice") if self.is_bound else self.initial.get("voice")) or "")
+        self.fields["voice"].choices = head + voice_choices(library, curated_only=False)  # type: ignore[attr-defined]
+        self.all_voices = bool(all_voices)
+        self.fields["voice"].widget.choices = head + voice_choices(library, curated_only=not all_voices, keep=chosen)
         from campaigns.models import Campaign
         from kolony.tenancy import org_queryset
 
         campaigns = org_queryset(Campaign, organization).exclude(status="archived").order_by("name").values_list("pk", "name")[:200]
-        self.fields["campaign"].choices = [("", "— none —"), *campaigns]
+        self.fields["campaign"].choices = [("", "— none —"), *campaigns]  # type: ignore[attr-defined]
 
     def clean_images(self):
         raw = self.cleaned_data.get("images") or ""
@@ -112,6 +131,9 @@ class BriefForm(forms.Form):
             brief["voice"] = {"engine": "none"}
         elif voice:
             brief["voice"] = {"engine": "espeak-ng", "voice": voice}
+        mood, tempo = d.get("music_mood") or "auto", d.get("music_tempo")
+        if mood != "auto" or tempo is not None:
+            brief["music"] = {"mood": mood, "tempo_bpm": None if mood == "none" else tempo}
         return brief
 
 
@@ -137,5 +159,9 @@ class BrandKitForm(forms.Form):
         images = (org_queryset(Asset, organization).filter(kind__in=[AssetKind.IMAGE, AssetKind.LOGO])
                   .values_list("pk", "original_name")[:100])
         self.fields["logo"].choices = [("", "— no logo —"), *images]
-        self.fields["default_voice"].choices = [("", "Default (English, US)")] + [
-            (v.engine_voice_id, f"{v.name} ({v.language})") for v in Voice.objects.filter(is_active=True)]
+        from .library import voice_choices
+
+        library = list(Voice.objects.filter(is_active=True))
+        chosen = str((self.data.get("default_voice") if self.is_bound else self.initial.get("default_voice")) or "")
+        self.fields["default_voice"].choices = [("", "Default (English, US)")] + voice_choices(library, curated_only=False)
+        self.fields["default_voice"].widget.choices = [("", "Default (English, US)")] + voice_choices(library, keep=chosen)

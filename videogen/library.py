@@ -39,8 +39,74 @@ def builtin_templates_sync() -> int:
     return len(BUILTIN_TEMPLATES)
 
 
+# Languages espeak-ng speaks that no ad audience speaks: constructed (Esperanto, Interlingua, Ido,
+# Lojban, Lingua Franca Nova, Klingon, Pyash, Belta, Quenya, Sindarin) and historic ones (Ancient
+# Greek, Latin, Classical Nahuatl). Listed under "all voices" only, marked as such.
+CONSTRUCTED_LANGUAGES = frozenset({"eo", "ia", "io", "jbo", "lfn", "piqd", "py", "qdb", "qya", "sjn"})
+HISTORIC_LANGUAGES = frozenset({"grc", "la", "nci"})
+
+# The curated list shown by default: {espeak-ng language code: (language as a marketer reads it,
+# how well espeak-ng speaks it)}. "good": clear, natural stress (espeak-ng's best-maintained
+# languages); "fair": understandable, noticeably robotic; everything else is "basic".
+CURATED_VOICES: dict[str, tuple[str, str]] = {
+    "en-us": ("English (US)", "good"), "en-gb": ("English (UK)", "good"), "es": ("Spanish (Spain)", "good"),
+    "es-419": ("Spanish (Latin America)", "good"), "fr-fr": ("French (France)", "good"), "de": ("German", "good"),
+    "it": ("Italian", "good"), "pt-br": ("Portuguese (Brazil)", "good"), "pt": ("Portuguese (Portugal)", "good"),
+    "nl": ("Dutch", "good"), "sv": ("Swedish", "good"), "da": ("Danish", "fair"), "nb": ("Norwegian", "good"),
+    "fi": ("Finnish", "good"), "pl": ("Polish", "good"), "cs": ("Czech", "good"), "ro": ("Romanian", "fair"),
+    "hu": ("Hungarian", "fair"), "el": ("Greek", "fair"), "tr": ("Turkish", "fair"), "ru": ("Russian", "fair"),
+    "uk": ("Ukrainian", "fair"), "id": ("Indonesian", "fair"), "vi": ("Vietnamese", "fair"), "hi": ("Hindi", "fair"),
+    "ar": ("Arabic", "fair"), "he": ("Hebrew", "fair"), "ja": ("Japanese", "fair"), "ko": ("Korean", "fair"),
+    "cmn": ("Chinese (Mandarin)", "fair"),
+}
+# Curated languages that also get a female voice (espeak-ng's "+f3" variant).
+FEMALE_VARIANT = "f3"
+FEMALE_LANGUAGES = ("en-us", "en-gb", "es", "es-419", "fr-fr", "de", "it", "pt-br", "nl")
+
+
+def voice_profile(language: str, *, gender: str = "male") -> dict:
+    """``Voice.emotion_profile`` for an espeak-ng voice of ``language``: ``{style, gender,
+    quality ("good" | "fair" | "basic"), curated (bool: in the default list), kind ("living",
+    "constructed" or "historic")}``."""
+    kind = "constructed" if language in CONSTRUCTED_LANGUAGES else "historic" if language in HISTORIC_LANGUAGES else "living"
+    curated = CURATED_VOICES.get(language)
+    return {"style": "neutral", "gender": gender, "quality": curated[1] if curated else "basic",
+            "curated": curated is not None, "kind": kind}
+
+
+def voice_label(voice) -> str:
+    """A voice as a menu shows it: "English (US) · female · good" (language, gender, quality);
+    constructed and historic languages say so."""
+    p = voice.emotion_profile or {}
+    bits = [voice.name, p.get("gender") or "", p.get("quality") and f"{p['quality']} quality" or ""]
+    if p.get("kind") in ("constructed", "historic"):
+        bits.append(f"{p['kind']} language")
+    return " · ".join(b for b in bits if b)
+
+
+def is_curated(voice) -> bool:
+    return bool((voice.emotion_profile or {}).get("curated"))
+
+
+def voice_choices(voices, *, curated_only: bool = True, keep: str = "") -> list[tuple[str, str]]:
+    """``[(engine_voice_id, label)]`` for a menu: the curated voices (in :data:`CURATED_VOICES`
+    order, female after male) or, with ``curated_only=False``, every voice (curated first, then
+    the rest by language). ``keep`` (a voice id) stays in the list even when not curated."""
+    voices = list(voices)
+    order = list(CURATED_VOICES)
+
+    def key(v):
+        base = v.engine_voice_id.split("+")[0]
+        return (0, order.index(base), "+" in v.engine_voice_id) if base in CURATED_VOICES and is_curated(v) else (1, v.language, v.name)
+
+    picked = [v for v in voices if not curated_only or is_curated(v) or (keep and v.engine_voice_id == keep)]
+    return [(v.engine_voice_id, voice_label(v)) for v in sorted(picked, key=key)]
+
+
 def voice_library_sync() -> int:
-    """Mirrors the installed espeak-ng voices into the voice library (one row per language code).
+    """Mirrors the installed espeak-ng voices into the voice library: one row per language code,
+    plus a female variant (``<code>+f3``) of :data:`FEMALE_LANGUAGES`; each row's
+    ``emotion_profile`` from :func:`voice_profile` (curated list, gender, quality).
     Returns the number of active voices; 0 (and a warning) when espeak-ng is missing."""
     from videogen.render.tts import TTSUnavailable, list_voices
 
@@ -57,9 +123,17 @@ def voice_library_sync() -> int:
             if "/" in v.id or v.id in seen:  # keep the language-code ids (en-us), not file ids
                 continue
             seen.add(v.id)
+            curated = CURATED_VOICES.get(v.id)
+            name = curated[0] if curated else v.name
             Voice.objects.update_or_create(engine="espeak-ng", engine_voice_id=v.id,
-                                           defaults={"name": v.name.title(), "language": v.language, "is_active": True,
-                                                     "emotion_profile": {"style": "neutral"}})
+                                           defaults={"name": name, "language": v.language, "is_active": True,
+                                                     "emotion_profile": voice_profile(v.language)})
+            if v.id in FEMALE_LANGUAGES and curated:
+                fid = f"{v.id}+{FEMALE_VARIANT}"
+                seen.add(fid)
+                Voice.objects.update_or_create(engine="espeak-ng", engine_voice_id=fid,
+                                               defaults={"name": name, "language": v.language, "is_active": True,
+                                                         "emotion_profile": voice_profile(v.language, gender="female")})
         Voice.objects.filter(engine="espeak-ng").exclude(engine_voice_id__in=seen).update(is_active=False)
     return len(seen)
 

@@ -319,6 +319,7 @@ class Render(models.Model):
     quality_metrics = models.JSONField(default=dict, blank=True)
     performance = models.JSONField(default=dict, blank=True)
     plan_snapshot = models.JSONField(default=list, blank=True)
+    brief_snapshot = models.JSONField(default=dict, blank=True, help_text="The job's brief as this version was rendered from")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -46,7 +46,7 @@ from videogen.render.layers import (
     scrim_layer,
     uses_full_bleed,
 )
-from videogen.render.music import make_music
+from videogen.render.music import make_bed
 from videogen.render.quality import QualityReport, VideoTap, analyze, summarize
 from videogen.render.storyboard import render_storyboard
 from videogen.render.styles import make_look
@@ -406,8 +406,8 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
             st["cache"] = {"hits": vt.cache_hits, "misses": vt.cache_misses, "enabled": cache_dir is not None}
             st["phrases"] = len(vt.cues)
             prog.update("voice", 0.4)
-            music = make_music(plan.total_duration, look, brief.seed)
-            st["music"] = {"bpm": look.music_bpm, "mode": look.music_mode, "backend": "procedural"}
+            music, st["music"] = make_bed(plan.total_duration, look, brief.seed, mood=brief.music.mood,
+                                          tempo_bpm=brief.music.tempo_bpm)
             soundtrack = work / "soundtrack.wav"
             loud = audio_mod.mix_soundtrack(vt.samples, music, plan.total_duration, soundtrack, work, should_cancel=should_cancel)
             st["loudnorm"] = {k: loud.get(k) for k in ("input_i", "output_i", "output_tp", "normalization_type")}

@@ -117,7 +117,7 @@ def _store_render(job: VideoJob, result, snapshot) -> Render:
         number = (locked.renders.aggregate(n=Max("number"))["n"] or 0) + 1
         render = Render.objects.create(
             job=locked, number=number, outputs={r: a.pk for r, a in assets.items()}, poster=poster,
-            quality_metrics=result.quality_metrics, plan_snapshot=snapshot, created_by=user,
+            quality_metrics=result.quality_metrics, plan_snapshot=snapshot, brief_snapshot=job.brief or {}, created_by=user,
             performance=render_performance(result.trace, seconds),
         )
         locked.trace = result.trace

@@ -142,6 +142,47 @@ def _check_video(path: Path, ext: str, name: str) -> dict:
     }
 
 
+# A photo enlarged by more than this to fit a frame looks soft (blurry edges, visible JPEG blocks).
+SOFT_UPSCALE = 1.5
+
+
+def photo_size_warnings(*, width: int | None, height: int | None, ratios=None) -> list[dict]:
+    """Warnings (not refusals) for a photo of ``width``×``height`` px that the renderer would have
+    to enlarge by more than :data:`SOFT_UPSCALE` to fit a frame of one of ``ratios`` (default:
+    every format). The enlargement is the least any layout needs — the whole photo fitted inside
+    the frame, ``min(frame width / width, frame height / height)``; filling the frame needs more.
+    Returns ``[{ratio, frame: "1080×1920", upscale: 2.39, min_width, min_height, message}]``,
+    e.g. "451×300 is small for 9:16 (1080×1920): it would be enlarged 2.4× and will look soft. Use a
+    photo at least 720 px wide or 1280 px tall."; empty when the size is unknown or large enough."""
+    import math
+
+    from videogen.render.formats import FORMATS, RATIOS
+
+    if not width or not height:
+        return []
+    out = []
+    for ratio in [r for r in (ratios or RATIOS) if r in FORMATS]:
+        spec = FORMATS[ratio]
+        upscale = min(spec.width / width, spec.height / height)
+        if upscale <= SOFT_UPSCALE:
+            continue
+        min_w, min_h = math.ceil(spec.width / SOFT_UPSCALE), math.ceil(spec.height / SOFT_UPSCALE)
+        out.append({
+            "ratio": ratio, "frame": f"{spec.width}×{spec.height}", "upscale": round(upscale, 2),
+            "min_width": min_w, "min_height": min_h,
+            "message": f"{width}×{height} is small for {ratio} ({spec.width}×{spec.height}): it would be enlarged "
+                       f"{upscale:.1f}× and will look soft. Use a photo at least {min_w} px wide or {min_h} px tall.",
+        })
+    return out
+
+
+def asset_warnings(asset: Asset, ratios=None) -> list[dict]:
+    """:func:`photo_size_warnings` for a photo asset (kind image); [] for other kinds."""
+    if asset.kind != AssetKind.IMAGE:
+        return []
+    return photo_size_warnings(width=asset.width, height=asset.height, ratios=ratios)
+
+
 def display_name(filename: str, limit: int = 200) -> str:
     """The upload's name without folders, at most ``limit`` characters: a longer stem is cut
     (ending in "…"), the extension is always kept."""

@@ -47,14 +47,16 @@ def job_new(request):
             raise Http404("No such template.")
     initial = {**services.brand_kit_defaults(organization=org), **(template.parameters if template else {}),
                "template": template.pk if template else None}
-    form = BriefForm(request.POST or None, organization=org, initial=initial)
+    all_voices = (request.POST or request.GET).get("voices") == "all"
+    form = BriefForm(request.POST or None, organization=org, initial=initial, all_voices=all_voices)
     if request.method == "POST" and form.is_valid():
         try:
             job = services.video_job_create(organization=org, user=request.user, brief_data=form.brief_data(),
                                             template=template, title=form.cleaned_data.get("title", ""),
                                             campaign_id=form.cleaned_data.get("campaign"))
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            apply_service_errors(form, exc, {"music.mood": "music_mood", "music.tempo_bpm": "music_tempo",
+                                             "voice.voice": "voice", "voice.engine": "voice"})
         else:
             messages.success(request, "Scene plan ready. Edit the storyboard, then render.")
             return redirect("videogen:job", job.pk)
@@ -71,9 +73,13 @@ def _job_context(request, job: VideoJob, **extra) -> dict:
     latest = renders[0] if renders else None
     membership = current_membership(request)
     org = membership.organization
+    latest_assets = selectors.render_assets(render=latest) if latest else {}
     return {
-        "job": job, "scenes": list(job.scenes.all()), "renders": renders, "latest": latest,
-        "latest_assets": selectors.render_assets(render=latest) if latest else {},
+        "job": job, "scenes": selectors.with_photo_warnings(list(job.scenes.all()), list(job.brief.get("aspect_ratios") or RATIOS)),
+        "renders": renders, "latest": latest,
+        "latest_assets": latest_assets,
+        "findings": selectors.render_findings(render=latest, assets=latest_assets) if latest else [],
+        "quality": selectors.render_quality(render=latest, assets=latest_assets) if latest else {},
         "ratios": list(job.brief.get("aspect_ratios") or RATIOS),
         "total_duration": round(sum(s.duration_seconds for s in job.scenes.all()), 2),
         "history": selectors.edit_history(job=job)[:15], "photos": selectors.photo_list(organization=org)[:40],
@@ -86,7 +92,8 @@ def _job_context(request, job: VideoJob, **extra) -> dict:
 @org_required("view")
 def job_detail(request, job_id: int):
     job = selectors.video_job_get(organization=_org(request), job_id=job_id)
-    return render(request, "videogen/job_detail.html", _job_context(request, job))
+    return render(request, "videogen/job_detail.html",
+                  _job_context(request, job, render_ads=selectors.job_ads(organization=_org(request), job=job)))
 
 
 def _after_edit(request, job: VideoJob, error: ValidationError | None = None):
@@ -244,7 +251,9 @@ def job_compare(request, job_id: int):
     for number in (a, b):
         assets = selectors.render_assets(render=renders[number])
         sides.append({"render": renders[number], "asset": assets.get(ratio)})
+    changes = selectors.version_changes(before=renders[a], after=renders[b]) if a != b else None
     return render(request, "videogen/compare.html", {"job": job, "sides": sides, "numbers": numbers, "ratio": ratio,
+                                                     "changes": changes,
                                                      "ratios": sorted({r for x in renders.values() for r in x.outputs})})
 
 
@@ -282,8 +291,13 @@ def asset_upload(request):
         return JsonResponse({"detail": exc.messages[0], "errors": {"file": exc.messages}}, status=400)
     from django.urls import reverse
 
+    from .render.formats import RATIOS
+    from .uploads import asset_warnings
+
+    ratios = [r for r in request.POST.getlist("aspect_ratios") if r in RATIOS] or None
     return JsonResponse({"id": asset.pk, "name": asset.original_name, "kind": asset.kind,
-                         "url": reverse("videogen:asset_download", args=[asset.pk]), "width": asset.width, "height": asset.height},
+                         "url": reverse("videogen:asset_download", args=[asset.pk]), "width": asset.width, "height": asset.height,
+                         "warnings": [w["message"] for w in asset_warnings(asset, ratios)]},
                         status=201)
 
 

@@ -102,3 +102,13 @@ def choice_labels(values, vocabulary: str) -> str:
     if isinstance(values, str):
         values = [values]
     return ", ".join(str(labels.get(v, str(v).replace("_", " "))) for v in values or [])
+
+
+@register.filter
+def code_names(values, kind: str) -> str:
+    """ISO codes as names, joined: ``["US", "CA"]|code_names:"country"`` → "United States, Canada";
+    ``["en"]|code_names:"language"`` → "English". Unknown codes are shown as they are."""
+    from campaigns.validators import country_choices, language_choices
+
+    table = dict(country_choices() if kind == "country" else language_choices())
+    return ", ".join(table.get(v, str(v)).rsplit(" (", 1)[0] for v in values or [])

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEvent, Invitation, Membership, Organization, User
+from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -63,3 +63,33 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Users' named API tokens (only the key's hash is stored). Ops may revoke (delete) one; a
+    token is made by its owner on the API tokens page, never here."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at"]
+    search_fields = ["name", "user__email", "prefix"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "name", "prefix", "key_hash", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _hide_drf_tokens():
+    """DRF's own token admin would make plain-text tokens that Kolony no longer accepts."""
+    from rest_framework.authtoken.models import TokenProxy
+
+    try:
+        admin.site.unregister(TokenProxy)
+    except admin.sites.NotRegistered:
+        pass
+
+
+_hide_drf_tokens()

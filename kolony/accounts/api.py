@@ -3,7 +3,6 @@
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -19,6 +18,9 @@ from .throttling import SignInThrottle
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+TOKEN_OBTAIN_NAME = "Signed in with e-mail and password"  # noqa: S105 - a label, not a secret
 
 
 class SignInLocked(exceptions.APIException):
@@ -38,7 +40,11 @@ class SignInLocked(exceptions.APIException):
 @permission_classes([AllowAny])
 @throttle_classes([SignInThrottle])
 def token_obtain(request):
-    """Exchange an email and password for an API token (send it as ``Authorization: Token <token>``).
+    """Exchange an email and password for a new API token (send it as ``Authorization: Token <token>``).
+
+    Each call makes a new token named "Signed in with e-mail and password" (only its hash is
+    stored, so an earlier key cannot be shown again); list and revoke them on the API tokens page
+    (``/accounts/tokens/``), where named tokens can also be made without this call.
 
     400 for a wrong email or password; 429 while django-axes locks the account + client address
     out (even with the right password) or the per-address rate ``sign_in`` is exceeded."""
@@ -51,8 +57,8 @@ def token_obtain(request):
         raise SignInLocked(lockout_message())
     if user is None:
         raise serializers.ValidationError({"non_field_errors": ["Email or password is incorrect."]})
-    token, _ = Token.objects.get_or_create(user=user)
-    return Response({"token": token.key})
+    _token, key = services.api_token_create(user=user, name=TOKEN_OBTAIN_NAME)
+    return Response({"token": key})
 
 
 class OrganizationSerializer(serializers.ModelSerializer):

@@ -25,11 +25,10 @@ def _connect_socket_signals():
     """Open WebSockets re-check their access (and close if it is gone) when a membership is
     removed or changed, a user is deactivated or changes password, or an API token is deleted."""
     from django.db.models.signals import post_delete, post_save
-    from rest_framework.authtoken.models import Token
 
     from kolony.ws_auth import notify_access_changed
 
-    from .models import Membership, User
+    from .models import ApiToken, Membership, User
 
     def by_user_id(sender, instance, **kwargs):
         notify_access_changed([instance.user_id])
@@ -40,5 +39,5 @@ def _connect_socket_signals():
 
     post_delete.connect(by_user_id, sender=Membership, dispatch_uid="ws:membership-deleted", weak=False)
     post_save.connect(by_user_id, sender=Membership, dispatch_uid="ws:membership-saved", weak=False)
-    post_delete.connect(by_user_id, sender=Token, dispatch_uid="ws:token-deleted", weak=False)
+    post_delete.connect(by_user_id, sender=ApiToken, dispatch_uid="ws:token-deleted", weak=False)
     post_save.connect(user_saved, sender=User, dispatch_uid="ws:user-saved", weak=False)

@@ -32,16 +32,23 @@ class CachedModelBackend(AxesStandaloneBackend, ModelBackend):
 
 
 class CachedTokenAuthentication(TokenAuthentication):
-    """DRF's ``Authorization: Token <key>`` authentication, with the token → user look-up from the
-    identity cache. Errors as DRF's: 401 "Invalid token." / "User inactive or deleted."."""
+    """DRF's ``Authorization: Token <key>`` authentication against Kolony's named, hashed
+    :class:`~kolony.accounts.models.ApiToken` (looked up by the key's SHA-256), with the key → user
+    look-up from the identity cache. Errors as DRF's: 401 "Invalid token." / "User inactive or
+    deleted.". ``request.auth`` is the token (``pk``, ``user``; other fields not loaded)."""
 
     def authenticate_credentials(self, key):
-        user = identity.user_for_token(key)
-        if user is None:
+        from .models import ApiToken
+        from .services import api_token_touch
+
+        found = identity.token_for_key(key)
+        if found is None:
             raise AuthenticationFailed(_("Invalid token."))
+        user, token_id = found
         if not user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
-        return user, self.get_model()(key=key, user=user)
+        api_token_touch(token_id=token_id, key=key)
+        return user, ApiToken(pk=token_id, user=user)
 
 
 class CachedTokenScheme(TokenScheme):

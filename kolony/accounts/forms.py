@@ -23,3 +23,12 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(max_length=150, required=False, label="Your name")
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Token name",
+                           help_text="What will use it, e.g. “Reporting script” or “Zapier”.")

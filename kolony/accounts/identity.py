@@ -9,11 +9,13 @@ page answered from the page cache these two queries were half of the request's t
   session path; Django then still checks the session's password-hash HMAC against the returned
   row, so a stale or foreign row can never pass for the session's user); the returned user
   carries its memberships (:func:`cached_memberships`).
-- :func:`user_for_token` ``(key) -> User | None`` serves ``CachedTokenAuthentication`` (the API).
+- :func:`user_for_token` ``(key) -> User | None`` serves ``CachedTokenAuthentication`` (the API) and WebSocket
+  ``?token=`` clients; :func:`token_for_key` also gives the token's id. Tokens are looked up by
+  the SHA-256 of the key (only the hash is stored).
 
 **Freshness.** Each user has an identity version in Redis; an entry (and a token → user entry)
 is served only while it carries the current one. ``post_save``/``post_delete`` of ``User``,
-``Membership``, ``Organization`` and DRF's ``Token`` (:func:`connect_signals`) bump the versions of
+``Membership``, ``Organization`` and ``ApiToken`` (:func:`connect_signals`) bump the versions of
 the users concerned at once *and* again when the writing transaction commits, so a removed
 member, a changed role, a deactivated user or a revoked token counts on the very next request in
 every process, and a reader that loaded the old rows while the write was in flight stores them
@@ -32,7 +34,6 @@ the same Redis as the sessions and job queues.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.conf import settings
@@ -76,8 +77,8 @@ def _version_key(user_id: int) -> str:
     return f"ver:{_epoch()}:{user_id}"
 
 
-def _token_key(key: str) -> str:
-    return f"token:{_epoch()}:{hashlib.sha256(key.encode()).hexdigest()}"
+def _token_key(digest: str) -> str:
+    return f"apitoken:{_epoch()}:{digest}"
 
 
 def _load(user_id):
@@ -147,29 +148,42 @@ def user_for_id(user_id):
     return _attach(entry[0], entry[1]) if entry else None
 
 
-def user_for_token(key: str):
-    """The user (with memberships) owning the DRF API token ``key``, or None for an unknown key.
+def token_for_key(key: str):
+    """``(user, token_id)`` for the API token ``key`` (a :class:`~kolony.accounts.models.ApiToken`
+    looked up by the SHA-256 of the key; the user carries its memberships), or None for an
+    unknown or revoked key.
 
-    The token → user entry carries the owner's identity version at the time it was confirmed, so
+    The key → token entry carries the owner's identity version at the time it was confirmed, so
     it lapses with every change of the user, their memberships or their tokens."""
-    from rest_framework.authtoken.models import Token
+    from kolony.accounts.models import ApiToken
+    from kolony.accounts.services import api_token_hash
 
-    cache_key = _token_key(key)
+    digest = api_token_hash(key)
+    cache_key = _token_key(digest)
     found = _read([cache_key])
     mapping = found.get(cache_key) if found else None
-    if isinstance(mapping, tuple) and len(mapping) == 2:
+    if isinstance(mapping, tuple) and len(mapping) == 3:
         entry = _entry(mapping[1])
         if entry is not None and entry[2] is not None and entry[2] == mapping[0]:
-            return _attach(entry[0], entry[1])
-    user_id = Token.objects.filter(key=key).values_list("user_id", flat=True).first()
-    entry = _entry(user_id) if user_id is not None else None
+            return _attach(entry[0], entry[1]), mapping[2]
+    row = ApiToken.objects.filter(key_hash=digest).values_list("user_id", "pk").first()
+    if row is None:
+        return None
+    user_id, token_id = row
+    entry = _entry(user_id)
     if entry is None:
         return None
     # Confirmed after the version was read: a revocation that committed before is seen here; one
     # that commits after bumps the version past this mapping.
-    if entry[2] is not None and Token.objects.filter(key=key).exists():
-        _set(cache_key, (entry[2], user_id))
-    return _attach(entry[0], entry[1])
+    if entry[2] is not None and ApiToken.objects.filter(pk=token_id).exists():
+        _set(cache_key, (entry[2], user_id, token_id))
+    return _attach(entry[0], entry[1]), token_id
+
+
+def user_for_token(key: str):
+    """The user (with memberships) owning the API token ``key``, or None (see :func:`token_for_key`)."""
+    found = token_for_key(key)
+    return found[0] if found else None
 
 
 def cached_memberships(user) -> list | None:
@@ -216,11 +230,9 @@ def _token_changed(sender, instance, **kwargs):
 
 def connect_signals() -> None:
     """Connects the invalidation receivers (called once from ``AccountsConfig.ready``)."""
-    from rest_framework.authtoken.models import Token
-
-    from kolony.accounts.models import Membership, Organization, User
+    from kolony.accounts.models import ApiToken, Membership, Organization, User
 
     for model, receiver in ((User, _user_changed), (Membership, _membership_changed),
-                            (Organization, _organization_changed), (Token, _token_changed)):
+                            (Organization, _organization_changed), (ApiToken, _token_changed)):
         for signal in (post_save, post_delete):
             signal.connect(receiver, sender=model, dispatch_uid=f"identity:{model.__name__}:{signal is post_save}")

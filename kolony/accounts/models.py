@@ -165,3 +165,27 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_repr}"
+
+
+class ApiToken(models.Model):
+    """A named API token of one user (``Authorization: Token <key>``, or ``?token=<key>`` on a
+    WebSocket). A user may hold several (one per script or integration) and revoke each alone.
+
+    Only the SHA-256 of the key is stored (``key_hash``); the key itself is shown once, when the
+    token is made (:func:`kolony.accounts.services.api_token_create`). ``prefix`` (the key's first
+    characters) lets the owner tell tokens apart. ``last_used_at`` is refreshed at most once a
+    minute (:data:`kolony.accounts.services.API_TOKEN_TOUCH_EVERY`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=16, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~models.Q(name=""), name="apitoken_name_not_empty")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

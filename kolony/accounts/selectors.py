@@ -1,10 +1,11 @@
-"""Reads for accounts and teams, always scoped to one organization."""
+"""Reads for accounts and teams, always scoped to one organization (or, for a user's own API
+tokens, to that user)."""
 
 from django.db.models import QuerySet
 
 from kolony.tenancy import org_queryset
 
-from .models import AuditEvent, Invitation, Membership
+from .models import ApiToken, AuditEvent, Invitation, Membership
 
 
 def member_list(*, organization) -> QuerySet[Membership]:
@@ -20,3 +21,8 @@ def audit_event_list(*, organization, action: str = "") -> QuerySet[AuditEvent]:
     if action:
         qs = qs.filter(action__startswith=action)
     return qs
+
+
+def api_token_list(*, user) -> QuerySet[ApiToken]:
+    """``user``'s own API tokens, newest first (never another user's)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

@@ -6,18 +6,23 @@ problem), ``PermissionDenied`` when the acting member's role does not allow the 
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import secrets
+
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from kolony.tenancy import role_can
 
-from .models import AuditEvent, Invitation, Membership, Organization, Role, User
+from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, Role, User
 
 INVITATION_SALT = "kolony.invitation"
 
@@ -78,8 +83,28 @@ def user_signup(*, email: str, password: str, full_name: str = "", organization_
 
 
 def invitation_token(invitation: Invitation) -> str:
-    """A signed token for the invitation link (expires per ``KOLONY_INVITATION_MAX_AGE``)."""
-    return signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=INVITATION_SALT, compress=True)
+    """The signed token of the invitation's link (expires ``KOLONY_INVITATION_MAX_AGE`` seconds
+    after the invitation was made). The same invitation always gives the same token, so the link
+    copied from the team page is the one in the e-mail, and copying it again extends nothing."""
+    signer = _SignedAt(salt=INVITATION_SALT, at=int(invitation.created_at.timestamp()))
+    return signer.sign_object({"i": invitation.pk, "e": invitation.email}, compress=True)
+
+
+class _SignedAt(signing.TimestampSigner):
+    """A ``TimestampSigner`` (what ``signing.dumps`` uses) stamping a given time instead of now."""
+
+    def __init__(self, *args, at: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._at = at
+
+    def timestamp(self):
+        return signing.b62_encode(self._at)
+
+
+def invitation_accept_url(invitation: Invitation, request=None) -> str:
+    """The accept link of ``invitation``: absolute when ``request`` is given, else a path."""
+    path = reverse("accounts:invitation_accept", args=[invitation_token(invitation)])
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 def invitation_from_token(token: str) -> Invitation:
@@ -138,6 +163,17 @@ def _require_can_grant(actor_membership: Membership, role: str):
         raise PermissionDenied("Only an owner can make someone an owner.")
 
 
+def _send_quietly(*, subject: str, message: str, recipient_list: list[str]) -> bool:
+    """Sends an e-mail; a mail server that is down or missing is logged, not raised (the
+    invitation stands, and its link can be copied from the team page)."""
+    try:
+        send_mail(subject=subject, message=message, from_email=None, recipient_list=recipient_list)
+    except Exception as exc:  # noqa: BLE001 - smtplib/socket errors of any kind
+        logging.getLogger(__name__).warning("invitation e-mail to %s not sent: %s", recipient_list, exc)
+        return False
+    return True
+
+
 @transaction.atomic
 def invitation_create(*, actor_membership: Membership, email: str, role: str, request=None) -> tuple[Invitation, str]:
     """Invites ``email`` to the actor's organization with ``role`` and emails the link.
@@ -156,16 +192,14 @@ def invitation_create(*, actor_membership: Membership, email: str, role: str, re
     if Invitation.objects.filter(organization=org, email__iexact=email, accepted_at=None, revoked_at=None).exists():
         raise ValidationError({"email": f"{email} already has a pending invitation."})
     invitation = Invitation.objects.create(organization=org, email=email, role=role, invited_by=actor_membership.user)
-    path = reverse("accounts:invitation_accept", args=[invitation_token(invitation)])
-    url = request.build_absolute_uri(path) if request is not None else path
+    url = invitation_accept_url(invitation, request)
     inviter = actor_membership.user.get_full_name()
     transaction.on_commit(
-        lambda: send_mail(
+        lambda: _send_quietly(
             subject=f"{inviter} invited you to {org.name} on Kolony",
             message=f"{inviter} invited you to join {org.name} on Kolony as {invitation.get_role_display()}.\n\n"
             f"Accept the invitation: {url}\n\nThe link expires in "
             f"{settings.KOLONY_INVITATION_MAX_AGE // 86400 or 1} day(s).",
-            from_email=None,
             recipient_list=[email],
         )
     )
@@ -301,17 +335,82 @@ def org_user_create(*, email: str, password: str, org_name: str, role: str = Rol
     return user, org, created
 
 
+API_TOKEN_PREFIX = "kol_"  # noqa: S105 - the public prefix of every key
+API_TOKEN_TOUCH_EVERY = 60  # seconds: ``last_used_at`` is written at most this often per token
+API_TOKEN_NAME_MAX = 100
+
+
+def api_token_hash(key: str) -> str:
+    """The stored form of an API token key: its SHA-256, 64 hex digits."""
+    return hashlib.sha256((key or "").encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Makes a named API token for ``user``. Returns ``(token, key)``; ``key`` (``kol_`` + 43
+    URL-safe characters) exists nowhere else — only its hash is stored — so show it now.
+
+    Raises ValidationError naming ``name`` when it is empty or over 100 characters."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the token a name, e.g. the script that will use it."})
+    if len(name) > API_TOKEN_NAME_MAX:
+        raise ValidationError({"name": f"Keep the name to {API_TOKEN_NAME_MAX} characters or fewer."})
+    key = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, key_hash=api_token_hash(key),
+                                    prefix=key[: len(API_TOKEN_PREFIX) + 6])
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id) -> ApiToken:
+    """Deletes ``user``'s token ``token_id``: it answers 401 on the very next request in every
+    process, and its open WebSockets close. Raises ``Http404`` for another user's (or no) token."""
+    token = get_object_or_404(ApiToken.objects.select_for_update(), pk=token_id, user=user)
+    token.delete()
+    return token
+
+
+def api_token_touch(*, token_id: int, key: str) -> None:
+    """Records that token ``token_id`` (whose key is ``key``) was just used (``last_used_at``), at
+    most once every :data:`API_TOKEN_TOUCH_EVERY` seconds per token (a Redis ``add`` on the key's
+    hash gates the write). The write is a plain ``UPDATE``: it does not retire the identity cache.
+    Never raises."""
+    from django.core.cache import caches
+
+    try:
+        gate = caches["identity"] if "identity" in settings.CACHES else None
+        if gate is not None and not gate.add(f"tokused:{api_token_hash(key)}", 1, API_TOKEN_TOUCH_EVERY):
+            return
+    except Exception as exc:  # noqa: BLE001 - Redis down: write anyway
+        logging.getLogger(__name__).debug("token use gate unavailable: %s", exc)
+    try:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
+    except Exception:  # noqa: BLE001 - a read-only replica or a lock must not fail the request
+        logging.getLogger(__name__).warning("could not record use of API token %s", token_id)
+
+
 @transaction.atomic
 def user_api_tokens_revoke(*, user: User) -> int:
     """Deletes every API token of ``user`` (called on every password change or reset) and retires
     the user's cached identity, so the old tokens answer 401 on the very next request in every
     process and open token WebSockets close. Returns how many tokens were deleted."""
-    from rest_framework.authtoken.models import Token
-
     from .identity import forget_users
 
-    tokens = list(Token.objects.filter(user=user))
+    tokens = list(ApiToken.objects.filter(user=user))
     for token in tokens:
         token.delete()  # per object: the identity cache and open sockets hear of each
     forget_users([user.pk])
     return len(tokens)
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, full_name: str) -> User:
+    """Sets ``user``'s display name (trimmed; may be empty). Raises ValidationError naming
+    ``full_name`` when it is over 150 characters."""
+    full_name = (full_name or "").strip()
+    if len(full_name) > 150:
+        raise ValidationError({"full_name": "Keep your name to 150 characters or fewer."})
+    user.full_name = full_name
+    user.save(update_fields=["full_name"])
+    return user

@@ -21,4 +21,8 @@ urlpatterns = [
     path("team/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("roles/", views.roles_page, name="roles"),
+    path("profile/", views.profile, name="profile"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]

@@ -1,10 +1,12 @@
-"""Sign-up, sign-in, organization switching, the team page and the audit log. Thin: the work is
+"""Sign-up, sign-in, organization switching, the team and roles pages, the audit log, and each
+user's own profile (name, password) and API tokens. Thin: the work is
 in ``services`` and ``selectors``."""
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -14,8 +16,8 @@ from django.views.decorators.http import require_POST
 from kolony.core.service_errors import apply_service_errors, errors_as_text
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can, switch_organization
 
-from . import selectors, services
-from .forms import InviteForm, LoginForm, RoleForm, SignupForm
+from . import roles, selectors, services
+from .forms import ApiTokenForm, InviteForm, LoginForm, ProfileForm, RoleForm, SignupForm
 from .models import Invitation, Membership
 from .security import safe_next_url
 
@@ -123,14 +125,16 @@ def team(request):
             except ValidationError as exc:
                 apply_service_errors(invite_form, exc)
             else:
-                messages.success(request, f"Invitation sent to {invitation.email}.")
+                messages.success(request, f"Invitation sent to {invitation.email}. You can also copy its link "
+                                          "under Pending invitations and send it yourself.")
                 return redirect("accounts:team")
     return render(
         request,
         "accounts/team.html",
         {
             "members": selectors.member_list(organization=org),
-            "invitations": selectors.invitation_pending_list(organization=org) if can_manage else [],
+            "invitations": [(i, services.invitation_accept_url(i, request))
+                            for i in selectors.invitation_pending_list(organization=org)] if can_manage else [],
             "invite_form": invite_form,
             "can_manage": can_manage,
             "role_form": RoleForm(),
@@ -212,3 +216,75 @@ def audit_log(request):
     events = selectors.audit_event_list(organization=org, action=request.GET.get("action", ""))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/audit_log.html", {"page": page, "action": request.GET.get("action", "")})
+
+
+@login_required
+def roles_page(request):
+    """What each role may do, generated from ``kolony.tenancy.CAPABILITIES``; marks the
+    signed-in member's role in the current organization (none without one)."""
+    membership = current_membership(request)
+    return render(request, "accounts/roles.html", {
+        "capabilities": roles.capability_rows(), "role_rows": roles.role_rows(),
+        "role_labels": [label for _value, label in roles.Role.choices],
+        "my_role": membership.role if membership else None,
+    })
+
+
+NEW_TOKEN_SESSION_KEY = "kolony_new_api_token"  # noqa: S105 - a session key name
+
+
+@login_required
+def profile(request):
+    """The signed-in user's name, e-mail and password. A password change keeps this session signed
+    in (``update_session_auth_hash``), signs out other sessions and revokes every API token."""
+    user = request.user
+    profile_form = ProfileForm(request.POST if request.POST.get("form") == "profile" else None,
+                               initial={"full_name": user.full_name})
+    password_form = PasswordChangeForm(user, request.POST if request.POST.get("form") == "password" else None)
+    if request.method == "POST" and profile_form.is_bound and profile_form.is_valid():
+        try:
+            services.user_profile_update(user=user, full_name=profile_form.cleaned_data["full_name"])
+        except ValidationError as exc:
+            apply_service_errors(profile_form, exc)
+        else:
+            messages.success(request, "Your profile was saved.")
+            return redirect("accounts:profile")
+    if request.method == "POST" and password_form.is_bound and password_form.is_valid():
+        revoked = user.api_tokens.count()
+        password_form.save()  # User.save revokes the API tokens
+        update_session_auth_hash(request, password_form.user)
+        messages.success(request, "Your password was changed. Other browsers were signed out"
+                         + (f" and your {revoked} API token{'s were' if revoked != 1 else ' was'} revoked." if revoked else "."))
+        return redirect("accounts:profile")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/profile.html", {
+        "profile_form": profile_form, "password_form": password_form,
+        "token_count": user.api_tokens.count(),
+    }, status=status)
+
+
+@login_required
+def api_tokens(request):
+    """The signed-in user's API tokens: list, and create one (its key is shown once, after the
+    redirect). Any role may manage their own tokens; nobody sees another user's."""
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "key": key}
+            return redirect("accounts:api_tokens")
+    new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None) if request.method == "GET" else None
+    return render(request, "accounts/api_tokens.html", {
+        "form": form, "tokens": selectors.api_token_list(user=request.user), "new_token": new_token,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id: int):
+    token = services.api_token_revoke(user=request.user, token_id=token_id)  # 404 for another user's
+    messages.success(request, f"Revoked the token “{token.name}”. Programs using it are refused from now on.")
+    return redirect("accounts:api_tokens")

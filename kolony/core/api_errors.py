@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .request_validation import BadRequestParameters
+from .service_errors import api_error_detail
 
 
 def _place(prefix: str, key: Any) -> str:
@@ -53,7 +54,7 @@ def exception_handler(exc, context):
     if isinstance(exc, BadRequestParameters):
         return Response({"detail": exc.detail, "errors": exc.errors}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+        exc = exceptions.ValidationError(api_error_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):

@@ -87,7 +87,12 @@ def media_url(kind: str, key: str | int, *, download: bool = False) -> str:
 
 
 def creative_url(ad) -> str:
-    """The path of an ad's creative: ``/media/creative/<ad id>/<file name>``."""
+    """The path of an ad's creative: ``/media/creative/<ad id>/<file name>`` for an uploaded video,
+    ``/media/asset/<id>`` for a linked Studio render's format; "" when it has none."""
+    if not ad.creative and getattr(ad, "creative_asset_id", None):
+        return media_url("asset", ad.creative_asset_id)
+    if not ad.creative:
+        return ""
     return media_url("creative", f"{ad.pk}/{Path(ad.creative.name).name}")
 
 
@@ -338,6 +343,8 @@ def _creative(organization, key: str) -> MediaFile:
     from campaigns.models import Ad
 
     ad = get_for_org_or_404(Ad, organization, pk=_int_key(key.split("/", 1)[0]))
+    if not ad.creative and ad.creative_asset_id:  # a linked Studio render: its format's MP4
+        return _asset(organization, str(ad.creative_asset_id))
     return MediaFile.from_field(ad.creative)
 
 

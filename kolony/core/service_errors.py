@@ -4,7 +4,7 @@ Services raise ``ValidationError({field: [message, ...]})`` (``__all__`` for the
 or ``ValidationError([message, ...])``. Pages show those messages either on a bound form
 (:func:`apply_service_errors`: next to the field they name, else as a form-wide error labelled with
 the field) or as flat lines (:func:`errors_as_text`: flash messages, htmx error lists). The API
-turns the same errors into 400s in :mod:`kolony.core.api_errors`.
+turns the same errors into 400s with :func:`api_error_detail` (:mod:`kolony.core.api_errors`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,12 @@ def error_messages(exc: ValidationError) -> dict[str, list[str]]:
     return {"__all__": list(exc.messages)}
 
 
+def api_error_detail(exc: ValidationError) -> dict[str, list[str]]:
+    """``exc`` as a DRF error detail: :func:`error_messages` with ``__all__`` named
+    ``non_field_errors`` (DRF's key for errors of the object as a whole)."""
+    return {("non_field_errors" if field == "__all__" else field): messages for field, messages in error_messages(exc).items()}
+
+
 def _labelled(field: str, message: str) -> str:
     return message if field in UNLABELLED else f"{field.replace('_', ' ')}: {message}"
 
@@ -38,8 +44,8 @@ def apply_service_errors(form: forms.Form, exc: ValidationError, field_map: dict
     """Puts ``exc``'s messages on the bound ``form``: on the field they name (renamed through
     ``field_map``: service field → form field), else as form-wide errors labelled with the field
     (never a ValueError for a field the form lacks). A message of a ``nested`` field (e.g.
-    ``targeting``: ``"countries[1]: …"``) goes to the form field its first word names. A message
-    already shown on that field is not repeated."""
+    ``targeting``: ``"countries: …"``) goes to the form field its first word names, without that
+    prefix. A message already shown on that field is not repeated."""
     field_map = field_map or {}
     for field, messages in error_messages(exc).items():
         for message in messages:
@@ -47,6 +53,8 @@ def apply_service_errors(form: forms.Form, exc: ValidationError, field_map: dict
             if field in nested:
                 target = message.split("[", 1)[0].split(":", 1)[0].split(" ", 1)[0]
             text = message
+            if field in nested and target in form.fields and ":" in message:
+                text = message.split(":", 1)[1].strip()  # "countries: 'ZZ' is …" shows as "'ZZ' is …" on Countries
             if target not in form.fields:
                 target, text = None, (message if field in nested else _labelled(field, message))
             if text in form.errors.get(target if target is not None else NON_FIELD_ERRORS, ()):

@@ -27,7 +27,82 @@
         if (!custom) form.submit();
       });
     });
+    document.querySelectorAll("select[multiple][data-filter]").forEach(bindPicker);
+    document.querySelectorAll("form[data-bulk-confirm]").forEach(bindBulkConfirm);
     drawCharts();
+  }
+
+  // Country / language pickers: a search box filters the multi-select's options (typed text
+  // matches the name or the code); the chosen ones are listed under it.
+  function bindPicker(select) {
+    if (select.dataset.bound) return;
+    select.dataset.bound = "1";
+    const search = document.createElement("input");
+    search.type = "search";
+    search.className = "picker-search";
+    search.placeholder = "Search…";
+    search.setAttribute("aria-label", `Search ${(select.labels[0] && select.labels[0].textContent) || "options"}`);
+    search.dataset.pickerFor = select.id;
+    const chosen = document.createElement("p");
+    chosen.className = "picker-chosen small muted";
+    chosen.setAttribute("aria-live", "polite");
+    select.before(search);
+    select.after(chosen);
+    const showChosen = () => {
+      const names = Array.from(select.selectedOptions).map((o) => o.textContent);
+      chosen.textContent = names.length ? `Chosen: ${names.join(", ")}` : "None chosen";
+    };
+    search.addEventListener("input", () => {
+      const q = search.value.trim().toLowerCase();
+      Array.from(select.options).forEach((o) => { o.hidden = q !== "" && !o.textContent.toLowerCase().includes(q); });
+    });
+    search.addEventListener("keydown", (event) => {  // Enter picks the first match instead of submitting
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      const first = Array.from(select.options).find((o) => !o.hidden);
+      if (first) { first.selected = true; select.dispatchEvent(new Event("change", { bubbles: true })); }
+    });
+    select.addEventListener("change", showChosen);
+    showChosen();
+  }
+
+  // Bulk status changes: a dialog says what will happen to how many campaigns before anything changes.
+  function bindBulkConfirm(form) {
+    if (form.dataset.bound) return;
+    form.dataset.bound = "1";
+    const dialog = form.querySelector("dialog.bulk-confirm");
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.confirmed === "1") return;
+      event.preventDefault();
+      const action = form.querySelector("[name=action]");
+      const option = action.selectedOptions[0];
+      const boxes = Array.from(form.querySelectorAll('input[name="ids"]:checked'));
+      const target = option.dataset.target;
+      const changing = boxes.filter((b) => (option.dataset.from || "").split(" ").includes(b.dataset.status));
+      const n = changing.length;
+      const skipped = boxes.length - n;
+      const text = dialog.querySelector("[data-confirm-text]");
+      const ok = dialog.querySelector("[data-confirm-ok]");
+      if (!boxes.length) {
+        text.textContent = "Tick the campaigns to change first.";
+      } else if (!n) {
+        text.textContent = `None of the ${boxes.length} selected campaign${boxes.length === 1 ? "" : "s"} can be ${option.dataset.verb}.`;
+      } else {
+        text.textContent = `${option.dataset.verbCap} ${n} campaign${n === 1 ? "" : "s"}?` +
+          (skipped ? ` ${skipped} selected ${skipped === 1 ? "is" : "are"} already ${target} or can't be ${option.dataset.verb}.` : "") +
+          (option.dataset.final ? " Archived campaigns, their ad sets and ads can't be edited again; this can't be undone." : " You can undo this afterwards.");
+      }
+      ok.hidden = !n;
+      ok.textContent = `${option.dataset.verbCap} ${n}`;
+      dialog.showModal();
+    });
+    dialog.querySelector("[data-confirm-ok]").addEventListener("click", () => {
+      dialog.close();
+      form.dataset.confirmed = "1";
+      form.requestSubmit();
+    });
+    dialog.querySelector("[data-confirm-cancel]").addEventListener("click", () => dialog.close());
   }
 
   // Numbers as people read them: axis ticks and tooltips never show float noise (2.4000000000000004).

@@ -56,6 +56,7 @@
         const body = new FormData();
         body.append("file", file);
         body.append("kind", kind);
+        document.querySelectorAll("input[name=aspect_ratios]:checked").forEach((box) => body.append("aspect_ratios", box.value));
         zone.classList.add("busy");
         try {
           const res = await fetch(zone.dataset.uploadUrl, { method: "POST", body, headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" });
@@ -63,6 +64,14 @@
           if (!res.ok) { errorBox.textContent = data.detail || "Upload failed."; continue; }
           if (zone.hasAttribute("data-reload-on-upload")) { errorBox.textContent = "Uploaded " + data.name + "; finding its shots…"; setTimeout(() => window.location.reload(), 2500); continue; }
           addThumb(data.id, data.url, data.name);
+          if (data.warnings && data.warnings.length) {
+            const fig = thumbs && thumbs.querySelector('figure[data-asset-id="' + data.id + '"]');
+            if (fig) { const cap = document.createElement("figcaption"); cap.className = "soft-photo"; cap.textContent = "Low resolution"; cap.title = data.warnings.join(" "); fig.appendChild(cap); }
+            const note = document.createElement("p");
+            note.className = "message warning"; note.setAttribute("data-testid", "upload-warning");
+            note.textContent = data.name + ": " + data.warnings.join(" ");
+            zone.parentElement.insertBefore(note, errorBox);
+          }
         } catch (err) {
           errorBox.textContent = "Upload failed: " + err.message;
         } finally {

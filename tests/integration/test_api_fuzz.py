@@ -21,9 +21,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import ignored_auth, response_schema_conformance, status_code_conformance
+
+from tests.conftest import api_token_key
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -51,7 +52,7 @@ def fuzz_token(alice, alice_org, tree, settings):
     video_services.video_job_create(organization=alice_org, user=alice, brief_data={
         "product_name": "Aurora Cold Brew", "text_prompt": "Smooth cold brew for busy mornings", "duration": 8,
         "aspect_ratios": ["9:16"], "call_to_action": "Order today", "images": [photo.pk], "seed": 7})
-    return Token.objects.get_or_create(user=alice)[0].key
+    return api_token_key(alice, "fuzz")
 
 
 @pytest.fixture(autouse=True)

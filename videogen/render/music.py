@@ -4,6 +4,8 @@ and the progression."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.signal import butter, sosfilt
 
@@ -14,6 +16,43 @@ PROGRESSIONS = {
     "major": [[0, 7, 9, 5], [0, 5, 9, 7], [9, 5, 0, 7]],  # I–V–vi–IV and friends (semitones from tonic)
     "minor": [[0, 8, 3, 10], [0, 5, 8, 7], [0, 3, 8, 10]],
 }
+
+
+# The procedural moods a brief may ask for (``music.mood``): (tempo in bpm, mode, brightness 0..1).
+# They are the five styles' own beds, so "auto" (the style's) is always one of them.
+MOODS: dict[str, tuple[int, str, float]] = {
+    "upbeat": (122, "major", 0.8),     # vibrant
+    "warm": (104, "major", 0.5),       # casual
+    "calm": (84, "major", 0.25),       # minimalist
+    "confident": (100, "minor", 0.4),  # corporate
+    "serious": (96, "minor", 0.45),    # professional
+}
+MOOD_LABELS = {"auto": "Matches the style", "upbeat": "Upbeat", "warm": "Warm", "calm": "Calm", "confident": "Confident",
+               "serious": "Serious", "none": "No music (voice only)"}
+
+
+def music_look(look: Look, mood: str = "auto", tempo_bpm: int | None = None) -> Look | None:
+    """``look`` with the music fields of ``mood`` (a :data:`MOODS` key, or ``auto`` to keep the
+    style's) and ``tempo_bpm`` (beats per minute, None = the mood's). None for mood ``none``.
+    Raises KeyError for an unknown mood."""
+    if mood == "none":
+        return None
+    if mood != "auto":
+        bpm, mode, brightness = MOODS[mood]
+        look = replace(look, music_bpm=bpm, music_mode=mode, music_brightness=brightness)
+    if tempo_bpm is not None:
+        look = replace(look, music_bpm=int(tempo_bpm))
+    return look
+
+
+def make_bed(duration: float, look: Look, seed: int, *, mood: str = "auto", tempo_bpm: int | None = None) -> tuple[np.ndarray, dict]:
+    """The music bed for a brief's ``music`` setting: stereo float32 (n, 2) at 48 kHz (all zeros
+    for mood ``none``) and a trace entry ``{mood, bpm, mode, backend}`` (bpm/mode None without music)."""
+    ml = music_look(look, mood, tempo_bpm)
+    if ml is None:
+        n = int(round(duration * SAMPLE_RATE))
+        return np.zeros((n, 2), np.float32), {"mood": "none", "bpm": None, "mode": None, "backend": "none"}
+    return make_music(duration, ml, seed), {"mood": mood, "bpm": ml.music_bpm, "mode": ml.music_mode, "backend": "procedural"}
 
 
 def _note_hz(semitone: float) -> float:

@@ -263,3 +263,140 @@ def summarize(reports: list[QualityReport]) -> dict:
         "visual_quality_score": min(r.visual_quality_score for r in reports),
         "prompt_adherence_score": None,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The checks in a marketer's words
+
+
+def _scene_at(timeline: list[tuple[int, float, float]], t: float) -> int | None:
+    for number, start, end in timeline:
+        if start <= t < end:
+            return number
+    return timeline[-1][0] if timeline and t >= timeline[-1][2] else None
+
+
+def _where(timeline: list[tuple[int, float, float]], segments: list) -> str:
+    """ "in scene 3 (4.1–4.8 s)" / "in scenes 2 and 3 (…)" for (start, end) segments in seconds."""
+    spans = []
+    numbers: list[int] = []
+    for seg in segments:
+        a, b = float(seg[0]), float(seg[1])
+        spans.append(f"{a:.1f}–{b:.1f} s")
+        for n in (_scene_at(timeline, a), _scene_at(timeline, max(a, b - 0.01))):
+            if n is not None and n not in numbers:
+                numbers.append(n)
+    if not numbers:
+        return f"at {', '.join(spans)}"
+    numbers.sort()
+    label = f"scene {numbers[0]}" if len(numbers) == 1 else "scenes " + ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+    return f"in {label} ({', '.join(spans)})"
+
+
+_NOTE_SCENE_RE = re.compile(r"^(?:(?P<ratio>\d+:\d+): )?scene (?P<id>[^:]+): (?P<rest>.*)$")
+_SPED_UP_RE = re.compile(r"voiceover sped up to (?P<wpm>\d+) wpm")
+_DROPPED_RE = re.compile(r"dropped phrase (?P<phrase>.+?) \(does not fit the scene\)")
+
+
+def findings(
+    quality: dict, *, scenes: list[dict] | None = None, notes: list[str] | None = None,
+    photos: list[tuple[int, int, int]] | None = None,
+) -> list[dict]:
+    """What a marketer can act on, from a render's checks: ``[{kind, text, ratios}]``, one sentence
+    each, worst first, the same finding in several formats listed once (``ratios`` names them).
+
+    ``quality``: ``{ratio: QualityReport.to_dict()}`` (the render trace's ``quality``); ``scenes``:
+    the rendered plan's scenes (``{id, start, duration}``, seconds) to name scenes rather than
+    times; ``notes``: the trace's stage notes (voiceover speed-ups, dropped phrases, logo
+    handling); ``photos``: ``(scene number, width px, height px)`` of each scene's photo, for
+    photos too small for a format. Kinds: ``format``, ``black``, ``frozen``, ``flicker``,
+    ``low_contrast``, ``clipping``, ``quiet``, ``loud``, ``peaks``, ``silence``,
+    ``voice_sped_up``, ``voice_dropped``, ``logo_keyed``, ``logo_badge``, ``photo_missing``,
+    ``photo_low_res``. Empty when there is nothing to fix."""
+    from videogen.render.formats import FORMATS
+
+    timeline: list[tuple[int, float, float]] = []
+    numbers: dict[str, int] = {}
+    t = 0.0
+    for i, s in enumerate(scenes or [], start=1):
+        start = float(s.get("start", t))
+        end = start + float(s.get("duration") or 0)
+        timeline.append((i, start, end))
+        numbers[str(s.get("id"))] = i
+        t = end
+    out: dict[tuple[str, str], dict] = {}
+
+    def add(kind: str, text: str, ratio: str | None = None, rank: int = 5) -> None:
+        item = out.setdefault((kind, text), {"kind": kind, "text": text, "ratios": [], "rank": rank})
+        if ratio and ratio not in item["ratios"]:
+            item["ratios"].append(ratio)
+
+    for ratio, rep in (quality or {}).items():
+        if not isinstance(rep, dict):
+            continue
+        for p in rep.get("spec_problems") or []:
+            add("format", f"The {ratio} file does not meet the ad platforms' format rules ({p}); render it again, "
+                          "and tell your admin if it happens again.", ratio, 0)
+        if rep.get("black_segments"):
+            add("black", f"The picture goes black {_where(timeline, rep['black_segments'])}; check that scene's photo or clip.",
+                ratio, 1)
+        if rep.get("frozen_segments"):
+            add("frozen", f"The picture stands still {_where(timeline, rep['frozen_segments'])}; use a livelier photo or clip, "
+                          "or shorten the scene.", ratio, 1)
+        if rep.get("flicker_events"):
+            add("flicker", "The picture flickers; avoid photos with fine stripes and clips with flashing light.", ratio, 2)
+        problems = rep.get("problems") or []
+        if "low-contrast picture" in problems:
+            add("low_contrast", "The picture is low in contrast and may look washed out; use a brighter photo or "
+                                "stronger brand colours.", ratio, 3)
+        if rep.get("clipping"):
+            add("clipping", "The sound distorts at its loudest moments; render again, and tell your admin if it persists.",
+                ratio, 1)
+        lufs, tp = rep.get("integrated_lufs"), rep.get("true_peak_dbtp")
+        if lufs is not None and lufs < TARGET_LUFS - LOUDNESS_TOLERANCE:
+            add("quiet", "The voiceover is quiet: the soundtrack is softer than the ad platforms expect, so viewers may "
+                         "not hear it; render again.", ratio, 2)
+        elif lufs is not None and lufs > TARGET_LUFS + LOUDNESS_TOLERANCE:
+            add("loud", "The soundtrack is louder than the ad platforms expect; they will turn it down.", ratio, 3)
+        if tp is not None and tp > TARGET_TRUE_PEAK:
+            add("peaks", "The sound's peaks are too high; some phones may distort them.", ratio, 3)
+        long_silence = [seg for seg in rep.get("silence_segments") or [] if float(seg[1]) - float(seg[0]) > 3.0]
+        if long_silence and any(str(p).startswith("audio silent") for p in problems):
+            add("silence", f"Nobody speaks {_where(timeline, long_silence)}; add a voiceover line there or shorten the scene.",
+                ratio, 2)
+    for note in notes or []:
+        m = _NOTE_SCENE_RE.match(str(note))
+        if m:
+            n = numbers.get(m["id"].strip())
+            who = f"scene {n}" if n else "one scene"
+            rest = m["rest"]
+            if sp := _SPED_UP_RE.search(rest):
+                add("voice_sped_up", f"The voiceover in {who} was sped up to {sp['wpm']} words a minute to fit; "
+                                     "shorten the line or lengthen the scene.", rank=4)
+            elif dp := _DROPPED_RE.search(rest):
+                add("voice_dropped", f"Part of the voiceover in {who} was left out ({dp['phrase']}) because it did not fit; "
+                                     "shorten the line or lengthen the scene.", rank=2)
+            elif "image_index" in rest and "out of range" in rest:
+                add("photo_missing", f"{who.capitalize()} asked for a photo the brief does not have, so it shows the first "
+                                     "photo; pick its photo in the storyboard.", rank=3)
+        elif "logo had no transparency" in str(note):
+            add("logo_keyed", "Your logo has no transparent background; its flat background was removed. Upload a PNG with "
+                              "transparency to be sure it looks right.", rank=4)
+        elif "logo has no transparency" in str(note):
+            add("logo_badge", "Your logo has no transparent background, so it shows as a box; upload a PNG with transparency.",
+                rank=3)
+    for number, w, h in photos or []:
+        for ratio in quality or {}:
+            spec = FORMATS.get(ratio)
+            if spec is None or not w or not h:
+                continue
+            # the photo must be blown up more than 1.5× just to fit inside the frame: it will look soft
+            if min(spec.width / w, spec.height / h) > 1.5:
+                add("photo_low_res", f"The photo in scene {number} is low resolution ({w}×{h}) and will look soft; "
+                                     f"use one of at least {spec.width}×{spec.height} px.", ratio, 2)
+    items = sorted(out.values(), key=lambda x: x["rank"])
+    for item in items:
+        del item["rank"]
+        if len(item["ratios"]) == len(quality or {}) and len(item["ratios"]) > 1:
+            item["ratios"] = []  # every format: no need to say which
+    return items

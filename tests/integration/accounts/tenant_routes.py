@@ -1,6 +1,7 @@
 """Tenant-scoped routes of accounts (see tests/integration/test_tenant_isolation.py)."""
 
 from kolony.accounts.models import AuditEvent, Invitation, Membership
+from kolony.accounts.services import api_token_create
 
 PUBLIC = {
     "accounts:invitation_accept",  # a signed token, checked by the service
@@ -12,6 +13,7 @@ OWNER_METHOD = {
     "accounts:member_role": "post",
     "accounts:member_remove": "post",
     "accounts:invitation_revoke": "post",
+    "accounts:api_token_revoke": "post",
 }
 
 
@@ -19,11 +21,13 @@ def routes(ctx):
     bob_membership = Membership.objects.get(user=ctx.bob, organization=ctx.alice_org)
     invitation = Invitation.objects.create(organization=ctx.alice_org, email="pending@example.com", invited_by=ctx.alice)
     event = AuditEvent.objects.create(organization=ctx.alice_org, actor=ctx.alice, action="test.event")
+    alice_token, _key = api_token_create(user=ctx.alice, name="walker")  # a user's own, not the org's: charlie gets 404
     return {
         "accounts:organization_switch": {"org_id": ctx.alice_org.pk},
         "accounts:member_role": {"membership_id": bob_membership.pk},
         "accounts:member_remove": {"membership_id": bob_membership.pk},
         "accounts:invitation_revoke": {"invitation_id": invitation.pk},
+        "accounts:api_token_revoke": {"token_id": alice_token.pk},
         "api:organization-detail": {"pk": ctx.alice_org.pk},
         "api:member-detail": {"pk": bob_membership.pk},
         "api:invitation-detail": {"pk": invitation.pk},

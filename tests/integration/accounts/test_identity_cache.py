@@ -4,18 +4,18 @@ member, a deactivated user, a new password, a revoked API token — counts on th
 
 import pytest
 from django.core.cache import caches
-from rest_framework.authtoken.models import Token
 
 from kolony.accounts import identity
-from kolony.accounts.models import Membership
-from kolony.accounts.services import membership_remove
+from kolony.accounts.models import ApiToken, Membership
+from kolony.accounts.services import api_token_hash, membership_remove
 from kolony.datacache import current_version
 from tests.conftest import api_client_for, login_client
 
 pytestmark = pytest.mark.django_db
 
 
-WHO_IS_ASKING = ('FROM "accounts_user"', 'FROM "accounts_membership"', 'FROM "authtoken_token"', 'FROM "django_session"')
+WHO_IS_ASKING = ('FROM "accounts_user"', 'FROM "accounts_membership"', 'FROM "accounts_apitoken"',
+                 'UPDATE "accounts_apitoken"', 'FROM "django_session"')
 
 
 def _who_is_asking_queries(captured) -> list[str]:
@@ -70,7 +70,8 @@ def test_new_password_signs_out_other_sessions(alice, alice_client):
 
 def test_revoked_token_is_refused_at_once(alice, alice_api):
     assert alice_api.get("/api/v1/campaigns/").status_code == 200
-    Token.objects.filter(user=alice).delete()
+    for token in ApiToken.objects.filter(user=alice):
+        token.delete()
     response = alice_api.get("/api/v1/campaigns/")
     assert response.status_code == 401 and response.json()["detail"] == "Invalid token."
 
@@ -124,10 +125,10 @@ def test_identity_cached_by_a_reader_racing_a_removal_is_never_served(alice, bob
 
 def test_token_entry_stored_by_a_reader_racing_a_revocation_is_never_served(alice, alice_api):
     assert alice_api.get("/api/v1/campaigns/").status_code == 200
-    token = Token.objects.get(user=alice)
-    key = token.key
+    key = alice_api._credentials["HTTP_AUTHORIZATION"].split()[1]
+    token = ApiToken.objects.get(key_hash=api_token_hash(key))
     found = caches["identity"].get_many([identity._version_key(alice.pk)])
     version_seen_by_reader = current_version(found, identity._version_key(alice.pk), caches["identity"])
     token.delete()
-    caches["identity"].set(identity._token_key(key), (version_seen_by_reader, alice.pk), 60)  # the slow reader
+    caches["identity"].set(identity._token_key(api_token_hash(key)), (version_seen_by_reader, alice.pk, token.pk), 60)  # the slow reader
     assert alice_api.get("/api/v1/campaigns/").status_code == 401

@@ -5,8 +5,9 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from kolony.accounts.models import ApiToken
+from kolony.accounts.services import api_token_create
 from tests.conftest import api_client_for, login_client
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_every_password_change_revokes_the_users_tokens(alice, charlie, change):
     assert alice.check_password(NEW)
     response = alice_api.get("/api/v1/organizations/")
     assert response.status_code == 401 and response.json()["detail"] == "Invalid token."
-    assert not Token.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=alice).exists()
     assert charlie_api.get("/api/v1/organizations/").status_code == 200  # only alice's tokens
     fresh = api_client_for(alice)  # signing in again gives a new token that works
     assert fresh.get("/api/v1/organizations/").status_code == 200
@@ -59,9 +60,9 @@ def test_every_password_change_revokes_the_users_tokens(alice, charlie, change):
 def test_a_hash_upgrade_at_sign_in_is_not_a_password_change(alice, settings):
     from tests.conftest import PASSWORD
 
-    token = Token.objects.create(user=alice)
+    token, _key = api_token_create(user=alice, name="script")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
                                  "django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the stored hash is now outdated
     assert alice.check_password(PASSWORD)  # re-hashes and saves
     assert alice.password.startswith("pbkdf2_sha1$")
-    assert Token.objects.filter(pk=token.pk).exists()
+    assert ApiToken.objects.filter(pk=token.pk).exists()

@@ -23,4 +23,5 @@ def routes(ctx):
         "campaigns:ad_set_create": c, "campaigns:ad_set_edit": s, "campaigns:ad_set_archive": s,
         "campaigns:ad_create": s, "campaigns:ad_edit": a, "campaigns:ad_archive": a,
         "api:campaign-detail": c, "api:ad-set-detail": s, "api:ad-detail": a, "api:insight-detail": {"pk": insight.pk},
+        "api:ad-set-creative-options": s, "api:campaign-warnings": c,
     }

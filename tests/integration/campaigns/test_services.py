@@ -35,7 +35,7 @@ def test_bad_campaign_reports_every_field_and_saves_nothing(alice, alice_org):
     )
     assert set(errors) == {"name", "objective", "platforms", "currency", "budget_minor", "ends_at"}
     assert "already exists" in errors["name"][0]
-    assert "ISO 4217" in errors["currency"][0]
+    assert "not a currency code we know" in errors["currency"][0]
     assert "greater than zero" in errors["budget_minor"][0]
     assert "after the start" in errors["ends_at"][0]
     assert Campaign.objects.count() == 1
@@ -117,7 +117,7 @@ def test_archive_cascades_and_freezes(alice, tree):
         assert "archived" in errors_of(fn, actor=alice, **kw)["__all__"][0]
     assert "archived" in errors_of(services.ad_set_create, campaign=Campaign.objects.get(pk=campaign.pk), actor=alice,
                                    name="new", budget_minor=100)["campaign"][0]
-    assert "archived" in errors_of(services.campaign_set_status, campaign=campaign, actor=alice, status="active")["status"][0]
+    assert "Archived" in errors_of(services.campaign_set_status, campaign=campaign, actor=alice, status="active")["status"][0]
     assert AuditEvent.objects.filter(action="campaign.archived", target_id=str(campaign.pk)).exists()
 
 
@@ -152,10 +152,11 @@ def test_bulk_status_is_scoped_and_all_or_nothing(alice, alice_org, charlie, cha
     assert str(theirs.pk) in errors["ids"][0]
     assert Campaign.objects.get(pk=mine.pk).status == "draft"
     result = services.campaign_bulk_set_status(organization=alice_org, actor=alice, campaign_ids=[mine.pk, other.pk], action="activate")
-    assert result == {"changed": sorted([mine.pk, other.pk]), "skipped": []}
+    assert result == {"changed": sorted([mine.pk, other.pk]), "skipped": [], "previous": {mine.pk: "draft", other.pk: "draft"},
+                      "batch": result["batch"]}
     services.campaign_archive(campaign=other, actor=alice)
     result = services.campaign_bulk_set_status(organization=alice_org, actor=alice, campaign_ids=[mine.pk, other.pk], action="pause")
-    assert result == {"changed": [mine.pk], "skipped": [other.pk]}
+    assert result == {"changed": [mine.pk], "skipped": [other.pk], "previous": {mine.pk: "active"}, "batch": result["batch"]}
     assert errors_of(services.campaign_bulk_set_status, organization=alice_org, actor=alice, campaign_ids=[mine.pk],
                      action="delete")["action"]
 

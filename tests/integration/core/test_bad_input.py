@@ -271,10 +271,11 @@ def test_ids_that_are_not_ascii_digits_or_overflow_bigint_never_reach_the_databa
 def test_api_ids_out_of_bigint_range_are_a_400_naming_the_field(alice_api, tree):
     campaign = tree[0]
     huge = int("9" * 25)
+    brief = {"product_name": "Aurora", "text_prompt": "Cold brew for mornings", "duration": 8}
     cases = [
-        ("/api/v1/video-jobs/", {"product_name": "Aurora", "text_prompt": "Cold brew for mornings", "duration": 8, "template": huge}, "template"),
-        ("/api/v1/video-jobs/", {"product_name": "Aurora", "text_prompt": "Cold brew for mornings", "duration": 8, "campaign": huge}, "campaign"),
-        ("/api/v1/video-jobs/", {"product_name": "Aurora", "text_prompt": "Cold brew for mornings", "duration": 8, "images": [huge]}, "images[0]"),
+        ("/api/v1/video-jobs/", {**brief, "template": huge}, "template"),
+        ("/api/v1/video-jobs/", {**brief, "campaign": huge}, "campaign"),
+        ("/api/v1/video-jobs/", {**brief, "images": [huge]}, "images[0]"),
         ("/api/v1/ad-sets/", {"campaign": huge, "name": "US"}, "campaign"),
         ("/api/v1/ads/", {"ad_set": huge, "name": "Pour"}, "ad_set"),
         ("/api/v1/campaigns/", {"name": "Big", "objective": "traffic", "platforms": ["meta"], "budget_level": "campaign",

@@ -43,12 +43,12 @@ def test_owner_gets_state_on_connect_then_live_progress(job, alice, redis_conn):
 
 
 def test_token_auth_in_query_string(job, alice, redis_conn):
-    from rest_framework.authtoken.models import Token
+    from kolony.accounts.services import api_token_create
 
-    token = Token.objects.create(user=alice)
+    _token, key = api_token_create(user=alice, name="ws")
 
     async def scenario():
-        ws, connected, _ = await _connect(f"/ws/video-jobs/{job.pk}/?token={token.key}",
+        ws, connected, _ = await _connect(f"/ws/video-jobs/{job.pk}/?token={key}",
                                           [(b"origin", b"http://testserver"), (b"host", b"testserver")])
         assert connected
         assert (await ws.receive_json_from(timeout=5))["job"] == job.pk

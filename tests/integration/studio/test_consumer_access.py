@@ -6,10 +6,10 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from kolony.accounts import services as account_services
-from kolony.accounts.models import Membership
+from kolony.accounts.models import ApiToken, Membership
+from kolony.accounts.services import api_token_create
 from kolony.asgi import application
 from videogen.progress import publish
 
@@ -33,10 +33,10 @@ async def _connect(path, headers):
 
 @pytest.mark.parametrize("origin", [[], ORIGIN, [(b"origin", b"http://evil.example")]], ids=["no-origin", "own", "foreign"])
 def test_token_client_connects_whatever_its_origin(job, alice, origin, redis_conn):
-    token = Token.objects.create(user=alice)
+    _token, key = api_token_create(user=alice, name="ws")
 
     async def scenario():
-        ws, connected, _ = await _connect(f"/ws/video-jobs/{job.pk}/?token={token.key}", HOST + origin)
+        ws, connected, _ = await _connect(f"/ws/video-jobs/{job.pk}/?token={key}", HOST + origin)
         assert connected
         assert (await ws.receive_json_from(timeout=5))["job"] == job.pk
         await ws.disconnect()
@@ -80,7 +80,8 @@ def _new_password(alice, alice_org, bob):
 
 
 def _revoke_tokens(alice, alice_org, bob):
-    Token.objects.filter(user=bob).delete()
+    for token in ApiToken.objects.filter(user=bob):
+        token.delete()
 
 
 LOSSES = {"removed": _remove, "deactivated": _deactivate, "new-password": _new_password, "token-revoked": _revoke_tokens}
@@ -91,8 +92,8 @@ LOSSES = {"removed": _remove, "deactivated": _deactivate, "new-password": _new_p
 def test_socket_closes_when_access_goes_away_mid_render(job, alice, alice_org, bob, auth, loss, redis_conn):
     if auth == "cookie" and loss == "token-revoked":
         pytest.skip("a cookie client has no token")
-    token = Token.objects.create(user=bob)
-    path = f"/ws/video-jobs/{job.pk}/" + (f"?token={token.key}" if auth == "token" else "")
+    _token, key = api_token_create(user=bob, name="ws")
+    path = f"/ws/video-jobs/{job.pk}/" + (f"?token={key}" if auth == "token" else "")
     headers = HOST + (ORIGIN + _cookie(bob) if auth == "cookie" else [])
 
     async def scenario():

@@ -27,7 +27,7 @@ def _bound():
     (ValidationError(["Plain list."]), {}, ["Plain list."]),
     (ValidationError("One message.", code="x"), {}, ["One message."]),
     (ValidationError({"targeting": ["countries[1]: 'XX' is not a country."]}),
-     {"countries": ["countries[1]: 'XX' is not a country."]}, []),
+     {"countries": ["'XX' is not a country."]}, []),  # the field's own label says where
     (ValidationError({"targeting": ["interests: too many."]}), {}, ["interests: too many."]),
     (ValidationError({"plan": ["The plan changed."]}), {}, ["The plan changed."]),
 ])
@@ -67,3 +67,13 @@ def test_every_app_uses_the_one_adapter():
     for module in (campaign_forms, campaign_views, account_views, studio_views):
         assert not hasattr(module, "_errors_as_text")
     assert not hasattr(campaign_forms, "apply_service_errors")
+
+
+def test_the_api_gets_the_same_errors_with_drfs_key_for_the_object():
+    from campaigns import serializers as campaign_serializers
+    from kolony.core import api_errors
+
+    exc = ValidationError({"__all__": ["Archived."], "name": ["Name is taken."]})
+    assert service_errors.api_error_detail(exc) == {"non_field_errors": ["Archived."], "name": ["Name is taken."]}
+    assert service_errors.api_error_detail(ValidationError(["Plain."])) == {"non_field_errors": ["Plain."]}
+    assert campaign_serializers.api_error_detail is api_errors.api_error_detail is service_errors.api_error_detail
