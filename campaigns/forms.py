@@ -33,7 +33,7 @@ from .choices import (
 from .validators import AGE_MAX, AGE_MIN, country_choices, language_choices
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-CREATE_STATUSES = [(s.value, s.label) for s in (Status.DRAFT, Status.ACTIVE, Status.PAUSED)]
+CREATE_STATUSES: list[tuple[str, str]] = [(s.value, str(s.label)) for s in (Status.DRAFT, Status.ACTIVE, Status.PAUSED)]
 
 
 def to_minor(amount: Decimal | None, currency: str) -> int | None:

@@ -318,7 +318,8 @@ def campaign_detail(request, pk: int):
     prefetch_related_objects([a["ad"] for item in data["ad_sets"] for a in item["ads"]], "creative_render")
     return render(request, "campaigns/detail.html", {
         **data, "hierarchy_warnings": hierarchy_warnings(campaign=data["campaign"]),
-        "videos": campaign_videos(organization=org, campaign=data["campaign"]), "range_form": range_form, "date_range": date_range, "range_key": range_form.range_key(),
+        "videos": campaign_videos(organization=org, campaign=data["campaign"]),
+        "range_form": range_form, "date_range": date_range, "range_key": range_form.range_key(),
         "can_edit": _can_edit(request) and data["campaign"].status != Status.ARCHIVED,
     })
 
@@ -395,7 +396,7 @@ def _handle_form(request, *, form, service, service_kwargs: dict, on_success, te
             kwargs = None
         if kwargs is not None and (validating or not form_ok or conversion is not None):
             kwargs.pop("creative", None)  # dry runs never store an upload
-        if form_ok and conversion is None:
+        if form_ok and conversion is None and kwargs is not None:
             if validating:
                 return _validation_fragment(request, form, _dry_run(service, **kwargs), field_map)
             try:

@@ -406,8 +406,11 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
             st["cache"] = {"hits": vt.cache_hits, "misses": vt.cache_misses, "enabled": cache_dir is not None}
             st["phrases"] = len(vt.cues)
             prog.update("voice", 0.4)
-            music, st["music"] = make_bed(plan.total_duration, look, brief.seed, mood=brief.music.mood,
-                                          tempo_bpm=brief.music.tempo_bpm)
+            mood, tempo = brief.music.mood, brief.music.tempo_bpm
+            if mood == "none" and not vt.cues:  # no voiceover line anywhere: without music the ad would be silent
+                mood, tempo = "auto", None
+                st["notes"].append("music: the plan has no voiceover, so the style's music was kept instead of none")
+            music, st["music"] = make_bed(plan.total_duration, look, brief.seed, mood=mood, tempo_bpm=tempo)
             soundtrack = work / "soundtrack.wav"
             loud = audio_mod.mix_soundtrack(vt.samples, music, plan.total_duration, soundtrack, work, should_cancel=should_cancel)
             st["loudnorm"] = {k: loud.get(k) for k in ("input_i", "output_i", "output_tp", "normalization_type")}

@@ -131,7 +131,7 @@ def render_quality(*, render: Render, assets: dict[str, Asset] | None = None) ->
     latest = max((r.number for r in render.job.renders.all()), default=render.number) == render.number
     assets = assets if assets is not None else render_assets(render=render)
     quality = (trace.get("quality") if latest else None) or {r: (a.metadata or {}).get("quality") or {} for r, a in assets.items()}
-    return {r: q for r, q in quality.items() if isinstance(q, dict)}
+    return {r: q for r, q in quality.items() if isinstance(q, dict) and q}
 
 
 def render_findings(*, render: Render, assets: dict[str, Asset] | None = None) -> list[dict]:

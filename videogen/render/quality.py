@@ -311,8 +311,8 @@ def findings(
     handling); ``photos``: ``(scene number, width px, height px)`` of each scene's photo, for
     photos too small for a format. Kinds: ``format``, ``black``, ``frozen``, ``flicker``,
     ``low_contrast``, ``clipping``, ``quiet``, ``loud``, ``peaks``, ``silence``,
-    ``voice_sped_up``, ``voice_dropped``, ``logo_keyed``, ``logo_badge``, ``photo_missing``,
-    ``photo_low_res``. Empty when there is nothing to fix."""
+    ``voice_sped_up``, ``voice_dropped``, ``music_kept``, ``logo_keyed``, ``logo_badge``,
+    ``photo_missing``, ``photo_low_res``. Empty when there is nothing to fix."""
     from videogen.render.formats import FORMATS
 
     timeline: list[tuple[int, float, float]] = []
@@ -379,6 +379,9 @@ def findings(
             elif "image_index" in rest and "out of range" in rest:
                 add("photo_missing", f"{who.capitalize()} asked for a photo the brief does not have, so it shows the first "
                                      "photo; pick its photo in the storyboard.", rank=3)
+        elif str(note).startswith("music: the plan has no voiceover"):
+            add("music_kept", "You chose no music, but no scene has a voiceover, so the style's music plays to keep the ad "
+                              "from being silent; add voiceover lines to drop the music.", rank=3)
         elif "logo had no transparency" in str(note):
             add("logo_keyed", "Your logo has no transparent background; its flat background was removed. Upload a PNG with "
                               "transparency to be sure it looks right.", rank=4)

@@ -94,3 +94,18 @@ def test_a_brief_without_music_keeps_the_styles_bed(brief_data, brief_dir):
     brief = brief_from_dict({k: v for k, v in brief_data.items() if k != "music"}, brief_dir)
     assert brief.music.mood == "auto" and brief.music.tempo_bpm is None
     assert brief.to_dict()["music"] == {"mood": "auto", "tempo_bpm": None}
+
+
+def test_no_music_with_no_voiceover_line_keeps_the_styles_bed(brief_data, brief_dir, tmp_path):
+    """A plan whose scenes all have empty voiceovers and no music would be silent (and loudness
+    normalisation of silence fails): the style's bed is kept and the trace says so."""
+    from videogen.planner import plan_scenes
+
+    brief = brief_from_dict({**brief_data, "duration": 6, "aspect_ratios": ["1:1"], "music": {"mood": "none"}}, brief_dir)
+    plan = plan_scenes(brief).plan
+    for scene in plan.scenes:
+        scene.voiceover = ""
+    res = run_pipeline(brief, out_dir=tmp_path / "out", plan=plan)
+    voice = next(s for s in res.trace["stages"] if s["name"] == "voice")
+    assert voice["music"]["backend"] == "procedural" and any(n.startswith("music: the plan has no voiceover") for n in voice["notes"])
+    assert _quiet_share(_audio(res.outputs["1:1"])) < 0.05

@@ -47,6 +47,7 @@ NOTE_CASES = [
     ("voice_sped_up", "scene s2: voiceover sped up to 230 wpm to fit 2.50 s", "voiceover in scene 2 was sped up"),
     ("voice_dropped", "scene s3: dropped phrase 'Free shipping' (does not fit the scene)", "voiceover in scene 3 was left out"),
     ("photo_missing", "scene s1: image_index 4 out of range; using image 0", "Scene 1 asked for a photo"),
+    ("music_kept", "music: the plan has no voiceover, so the style's music was kept instead of none", "the style's music plays"),
     ("logo_keyed", "logo had no transparency; its flat background was keyed out", "flat background was removed"),
     ("logo_badge", "logo has no transparency and no flat background; shown as an opaque badge", "shows as a box"),
 ]
