@@ -59,7 +59,8 @@ class BriefForm(forms.Form):
         if isinstance(music, dict):
             initial["music_mood"] = music.get("mood") or "auto"
             initial["music_tempo"] = music.get("tempo_bpm")
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self.organization = organization
         from .library import voice_choices
 

@@ -243,6 +243,9 @@ class Scene(models.Model):
     """One scene of a job's plan (scene_plans). ``duration_seconds`` in seconds; ``scene_key`` is
     the plan's stable scene id (kept across reorders, so the render cache can reuse it)."""
 
+    #: messages set by :func:`videogen.selectors.with_photo_warnings` for the storyboard (not stored)
+    photo_warnings: list[str]
+
     organization_lookup = "job__organization"
 
     job = models.ForeignKey(VideoJob, on_delete=models.CASCADE, related_name="scenes")

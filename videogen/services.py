@@ -507,7 +507,8 @@ def workflow_template_save(*, job: VideoJob, user, name: str) -> WorkflowTemplat
         raise ValidationError({"name": ["Give the template a name."]})
     if WorkflowTemplate.objects.filter(organization=job.organization, name__iexact=name).exists():
         raise ValidationError({"name": [f"Your organization already has a template called '{name}'."]})
-    params = {k: job.brief[k] for k in ("request_type", "duration", "style", "aspect_ratios", "call_to_action", "voice") if k in job.brief}
+    params = {k: job.brief[k] for k in ("request_type", "duration", "style", "aspect_ratios", "call_to_action", "voice", "music")
+              if k in job.brief}
     recipe = [{**s, "image_asset_id": None} for s in plan_snapshot(job)]
     template = WorkflowTemplate.objects.create(organization=job.organization, name=name[:120], parameters=params,
                                                scene_recipe=recipe, created_by=user,

@@ -3,25 +3,18 @@
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from campaigns import services
+from tests.e2e.helpers import screenshot, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-SHOTS = Path("/work/notes/shots")
 MONEY = re.compile(r"^-?\$\d{1,3}(,\d{3})*(\.\d{2})?$")
 RATIO = re.compile(r"^-?\d+(\.\d{1,2})?×$")
 
 
-def _login(page, base):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "alice@example.com")
-    page.fill("#id_password", "correct-horse-battery-9")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard/")
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ def results(alice, alice_org):
 
 
 def test_axes_and_tooltips_are_formatted(asgi_server, page, alice, results):
-    _login(page, asgi_server)
+    sign_in(page, asgi_server)
     page.goto(f"{asgi_server}/dashboard/?range=7")
     page.wait_for_function("document.documentElement.dataset.campaignCharts === '2'")
     fmt = page.evaluate("""() => [KolonyFormat.ratio(2.4000000000000004), KolonyFormat.money(289.7399999999, 'USD'),
@@ -71,13 +64,12 @@ def test_axes_and_tooltips_are_formatted(asgi_server, page, alice, results):
     roas = [line.split(": ", 1)[1] for line in lines if line.startswith("ROAS")]
     assert "$289.74" in spend and all(MONEY.match(v) for v in spend), spend
     assert "2.4×" in roas and all(RATIO.match(v) for v in roas), roas
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "dashboard-1280.png"), full_page=True)
+    screenshot(page, "dashboard-1280.png", full_page=True)
 
 
 @pytest.mark.parametrize("path", ["/dashboard/", "campaign"])
 def test_bad_custom_range_keeps_the_dates_typed(asgi_server, page, alice, results, path):
-    _login(page, asgi_server)
+    sign_in(page, asgi_server)
     url = f"{asgi_server}/campaigns/{results.pk}/" if path == "campaign" else f"{asgi_server}{path}"
     page.goto(url)
     page.select_option("#range-select", "custom")

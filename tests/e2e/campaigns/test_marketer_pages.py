@@ -3,25 +3,20 @@ country picker searches, bulk status changes ask first and can be undone, and th
 is a stack of cards on a 390 px phone with a one-row header."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import Campaign
+from tests.e2e.helpers import screenshot
 
 from .test_campaign_flow import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/work/notes/shots")
-
-
 def shot(page, name):
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / name), full_page=True)
+    screenshot(page, name, full_page=True)
 
 
 @pytest.fixture

@@ -1,22 +1,18 @@
 """From Studio to Campaigns in real Chromium: a marketer picks a finished Studio render in the ad
 form, sees it on the ad's campaign page, follows it to the render's job page, which lists the ad."""
 
-import os
 
 import pytest
 
 from campaigns import services
 from campaigns.models import Ad
 from tests.e2e.campaigns.test_campaign_flow import sign_in
+from tests.e2e.helpers import screenshot
 from tests.integration.campaigns.studio_helpers import make_render
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-SHOTS = os.environ.get("KOLONY_SCREENSHOT_DIR", "")  # set it to keep screenshots of each page
-
-
 def shot(page, name):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+    screenshot(page, f"{name}.png", full_page=True)
 
 
 def test_choose_a_render_in_the_ad_form_and_see_it_on_the_ad_and_the_job_page(live_server, page, alice, alice_org):

@@ -6,20 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import screenshot, sign_in
 from tests.integration.studio.test_preview_posters import make_render
 from videogen import services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-SHOTS = Path("/work/notes/shots")
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
-def _login(page, base):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "alice@example.com")
-    page.fill("#id_password", "correct-horse-battery-9")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard/")
 
 
 @pytest.fixture
@@ -49,7 +43,7 @@ def test_each_player_box_has_its_formats_shape(asgi_server, browser, alice, rend
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _login(page, asgi_server)
+        sign_in(page, asgi_server)
         page.goto(f"{asgi_server}/studio/jobs/{job.pk}/")
         assert page.locator("[data-player-tab]").first.get_attribute("data-player-tab") == "16:9"
         for ratio in ratios:
@@ -67,8 +61,7 @@ def test_each_player_box_has_its_formats_shape(asgi_server, browser, alice, rend
                 i.onerror = () => ok(0); i.src = url; })""", poster)
             assert poster and poster_ratio == pytest.approx(w / h, rel=0.03)
             if ratio == "16:9":
-                SHOTS.mkdir(parents=True, exist_ok=True)
-                page.locator("#preview").screenshot(path=str(SHOTS / f"preview-16x9-{width}.png"))
+                screenshot(page.locator("#preview"), f"preview-16x9-{width}.png")
     finally:
         context.close()
 
@@ -79,7 +72,7 @@ def test_brief_form_errors_keep_the_grid(asgi_server, browser, alice, width):
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _login(page, asgi_server)
+        sign_in(page, asgi_server)
         page.goto(f"{asgi_server}/studio/new/")
 
         def layout():
@@ -105,7 +98,6 @@ def test_brief_form_errors_keep_the_grid(asgi_server, browser, alice, width):
             same_cell = page.evaluate("""id => { const input = document.getElementById(id); const cell = input.closest('.form-grid > *');
                                           return !!cell.querySelector('.errorlist li'); }""", field)
             assert same_cell, f"{field}'s error shows in its own cell"
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"brief-errors-{width}.png"), full_page=True)
+        screenshot(page, f"brief-errors-{width}.png", full_page=True)
     finally:
         context.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import sign_in
 from videogen import services
 from videogen.models import AssetKind, Render
 from videogen.render.ffmpeg import ffmpeg_exe
@@ -16,12 +17,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PHOTO = Path(__file__).resolve().parents[3] / "examples" / "coffee.png"
 
 
-def _login(page, base, email, password):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard/")
 
 
 @pytest.fixture
@@ -47,7 +42,7 @@ def rendered_job(alice_org, alice, tmp_path):
 
 def test_player_seeks_to_5_seconds_and_plays_from_there(asgi_server, page, alice, rendered_job):
     base = asgi_server
-    _login(page, base, "alice@example.com", "correct-horse-battery-9")
+    sign_in(page, base)
     statuses = []
 
     def record(response):

@@ -9,21 +9,15 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.e2e.helpers import screenshot, sign_in
 from videogen import services
 from videogen.models import Scene
 from videogen.uploads import asset_create_from_upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-SHOTS = Path("/work/notes/shots")
 
 
-def _login(page, base, email, password):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard/")
 
 
 def _job_from_example(name, org, user):
@@ -56,7 +50,7 @@ def _save_text_only(page, index, version):
 @pytest.mark.parametrize("example", ["coffee_brief.json", "rocket_brief.json"])
 def test_every_scene_saves_after_a_text_edit(asgi_server, page, alice, alice_org, example):
     data, job = _job_from_example(example, alice_org, alice)
-    _login(page, asgi_server, "alice@example.com", "correct-horse-battery-9")
+    sign_in(page, asgi_server)
     page.goto(f"{asgi_server}/studio/jobs/{job.pk}/")
     n = page.locator(".scene-card").count()
     assert n == job.scenes.count() >= 4
@@ -80,10 +74,9 @@ def test_every_scene_saves_after_a_text_edit(asgi_server, page, alice, alice_org
         version = _save_text_only(page, i, version)
 
     if example == "coffee_brief.json":
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.evaluate("() => document.querySelectorAll('img.keyframe').forEach(i => { i.loading = 'eager'; })")
         page.wait_for_function("() => [...document.querySelectorAll('img.keyframe')].every(i => i.complete && i.naturalWidth > 0)",
                                timeout=120_000)
-        page.locator("#storyboard").screenshot(path=str(SHOTS / "storyboard-1280.png"))
+        screenshot(page.locator("#storyboard"), "storyboard-1280.png")
         page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(SHOTS / "storyboard-390.png"))
+        screenshot(page, "storyboard-390.png")

@@ -2,15 +2,14 @@
 "Details" disclosure (desktop and phone), and on a phone a storyboard keyframe never takes more
 than ~60 % of the screen's height (portrait 390 px and landscape)."""
 
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.studio.test_preview_and_forms import _login, rendered_job  # noqa: F401 - the fixture
+from tests.e2e.helpers import screenshot, sign_in
+from tests.e2e.studio.test_preview_and_forms import rendered_job  # noqa: F401 - the fixture
 from videogen.models import VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-SHOTS = Path("/work/notes/shots")
 
 
 def _with_findings(job, ratios):
@@ -35,7 +34,7 @@ def test_the_preview_says_what_to_fix_and_hides_the_scores(asgi_server, browser,
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _login(page, asgi_server)
+        sign_in(page, asgi_server)
         page.goto(f"{asgi_server}/studio/jobs/{job.pk}/")
         items = page.locator("[data-testid=findings] li")
         texts = [t.strip() for t in items.all_inner_texts()]
@@ -46,9 +45,8 @@ def test_the_preview_says_what_to_fix_and_hides_the_scores(asgi_server, browser,
         visible = page.locator("#preview").inner_text()
         for raw in ("LUFS", "SSIM", "Frame coherence", "-19.4", "Visual quality"):
             assert raw not in visible, f"{raw!r} shows before opening Details"
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.add_style_tag(content=".topbar { position: static !important; }")  # the sticky bar would cover the element shot
-        page.locator("#preview").screenshot(path=str(SHOTS / f"preview-details-closed-{width}.png"))
+        screenshot(page.locator("#preview"), f"preview-details-closed-{width}.png")
         details.locator("summary").click()
         assert details.evaluate("d => d.open") is True
         opened = details.inner_text()
@@ -67,7 +65,7 @@ def test_storyboard_keyframes_fit_a_phone_screen(asgi_server, browser, alice, re
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
-        _login(page, asgi_server)
+        sign_in(page, asgi_server)
         page.goto(f"{asgi_server}/studio/jobs/{job.pk}/")
         frames = page.locator("img.keyframe")
         assert frames.count() == job.scenes.count() >= 4
@@ -78,6 +76,6 @@ def test_storyboard_keyframes_fit_a_phone_screen(asgi_server, browser, alice, re
             assert box["width"] <= w
         if (w, h) == (390, 844):
             page.add_style_tag(content=".topbar { position: static !important; }")
-            page.locator(".scene-list").screenshot(path=str(SHOTS / "storyboard-keyframes-390.png"))
+            screenshot(page.locator(".scene-list"), "storyboard-keyframes-390.png")
     finally:
         context.close()

@@ -5,23 +5,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import sign_in
 from videogen.models import JobStatus, Render, VideoJob
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PHOTO = Path(__file__).resolve().parents[3] / "examples" / "coffee.png"
 
 
-def _login(page, base, email, password):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", email)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard/")
 
 
 def test_brief_storyboard_render_preview(asgi_server, rq_worker, page, alice):
     base = asgi_server
-    _login(page, base, "alice@example.com", "correct-horse-battery-9")
+    sign_in(page, base)
     page.click("nav >> text=Video Studio")
     page.click("[data-testid=new-video]")
 
