@@ -311,12 +311,13 @@ def version_changes(*, before: Render, after: Render) -> dict:
 
 
 def with_photo_warnings(scenes: list[Scene], ratios) -> list[Scene]:
-    """``scenes`` with ``scene.photo_warnings`` set: the messages of
-    :func:`videogen.uploads.photo_size_warnings` for a scene showing a photo too small for one of
+    """``scenes`` with ``scene.photo_warnings`` set: one sentence
+    (:func:`videogen.uploads.photo_size_summary`) for a scene showing a photo too small for one of
     ``ratios`` ("… will look soft …"); [] otherwise. No query (``scene.image`` is loaded)."""
-    from .uploads import asset_warnings
+    from .uploads import asset_warnings, photo_size_summary
 
     for scene in scenes:
         image = scene.image if scene.image_id and scene.visual_source == "product_image" else None
-        scene.photo_warnings = [w["message"] for w in asset_warnings(image, ratios)] if image is not None else []
+        summary = photo_size_summary(asset_warnings(image, ratios)) if image is not None else ""
+        scene.photo_warnings = [summary] if summary else []
     return scenes

@@ -168,12 +168,30 @@ def photo_size_warnings(*, width: int | None, height: int | None, ratios=None) -
             continue
         min_w, min_h = math.ceil(spec.width / SOFT_UPSCALE), math.ceil(spec.height / SOFT_UPSCALE)
         out.append({
-            "ratio": ratio, "frame": f"{spec.width}×{spec.height}", "upscale": round(upscale, 2),
+            "ratio": ratio, "size": f"{width}×{height}", "frame": f"{spec.width}×{spec.height}", "upscale": round(upscale, 2),
             "min_width": min_w, "min_height": min_h,
             "message": f"{width}×{height} is small for {ratio} ({spec.width}×{spec.height}): it would be enlarged "
                        f"{upscale:.1f}× and will look soft. Use a photo at least {min_w} px wide or {min_h} px tall.",
         })
     return out
+
+
+def photo_size_summary(warnings: list[dict]) -> str:
+    """One sentence for a list from :func:`photo_size_warnings` (the storyboard shows one per
+    scene, not one per format), to follow "… will look soft:": e.g. "600×400 is small for 9:16, 1:1
+    and 16:9: it would be enlarged up to 2.7×. Use a photo at least 1280 px wide." (a width that
+    suits every listed format); "" for none."""
+    if not warnings:
+        return ""
+    if len(warnings) == 1:
+        w = warnings[0]
+        return (f"{w['size']} is small for {w['ratio']} ({w['frame']}): it would be enlarged {w['upscale']:.1f}×. "
+                f"Use a photo at least {w['min_width']} px wide or {w['min_height']} px tall.")
+    ratios = [w["ratio"] for w in warnings]
+    listed = ", ".join(ratios[:-1]) + " and " + ratios[-1]
+    upscale = max(w["upscale"] for w in warnings)
+    return (f"{warnings[0]['size']} is small for {listed}: it would be enlarged up to {upscale:.1f}×. "
+            f"Use a photo at least {max(w['min_width'] for w in warnings)} px wide.")
 
 
 def asset_warnings(asset: Asset, ratios=None) -> list[dict]:
