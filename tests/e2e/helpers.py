@@ -16,10 +16,15 @@ def sign_in(page, base: str, email: str = "alice@example.com", password: str = P
     page.wait_for_url(f"{base}/dashboard/")
 
 
+def screenshots_wanted() -> bool:
+    """Whether ``KOLONY_SCREENSHOT_DIR`` is set (a test may prepare the page for a picture only then)."""
+    return bool(os.environ.get("KOLONY_SCREENSHOT_DIR", ""))
+
+
 def screenshot(target, name: str, **options) -> None:
     """``target.screenshot(...)`` (a page or a locator) into ``$KOLONY_SCREENSHOT_DIR/name``; does
     nothing when the variable is unset, so test runs write nothing outside their temp folders."""
-    folder = os.environ.get("KOLONY_SCREENSHOT_DIR", "")
-    if folder:
+    if screenshots_wanted():
+        folder = os.environ["KOLONY_SCREENSHOT_DIR"]
         Path(folder).mkdir(parents=True, exist_ok=True)
         target.screenshot(path=str(Path(folder) / name), **options)
