@@ -154,7 +154,8 @@ def check_request(request: HttpRequest) -> None:
         raise _too_large(limit)
     try:
         if _is_json(content_type):
-            if request.body.strip():
+            # the API's JSON is checked once, by :class:`JSONParser` when the view reads it
+            if not is_api_request(request) and request.body.strip():
                 parse_json(request.body)
         else:
             errors = nul_errors(((k, v) for k, vs in request.POST.lists() for v in vs), "form")
