@@ -4,6 +4,7 @@ import re
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from kolony.core.request_validation import parse_id
 from kolony.tenancy import get_for_org_or_404, org_queryset
 
 from .models import Asset, AssetKind, EditOperation, Render, Scene, VideoJob, Voice, WorkflowTemplate
@@ -112,7 +113,7 @@ def job_fallbacks(*, job: VideoJob) -> list[dict]:
         head, sep, rest = reason.partition(": ")
         if sep and head.startswith("scene "):
             key = head.removeprefix("scene ").strip()
-            number = numbers.get(key) or (int(key) if key.isdigit() else None)
+            number = numbers.get(key) or parse_id(key)
             reason = rest
         used = _SOURCE_WORDS.get(str(entry.get("to")), str(entry.get("to") or "something else"))
         planned = _SOURCE_WORDS.get(str(entry.get("from")), str(entry.get("from") or "the plan"))

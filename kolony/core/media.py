@@ -322,9 +322,12 @@ def ranged_file_response(request, path: Path, *, content_type: str, filename: st
 # --- the customer files -----------------------------------------------------------------------
 
 def _int_key(key: str) -> int:
-    if not key.isdigit():
+    from kolony.core.request_validation import parse_id
+
+    number = parse_id(key)  # "²" and 30-digit keys are not ids (they would end in a 500)
+    if number is None:
         raise Http404("Not found.")
-    return int(key)
+    return number
 
 
 @register("asset")
