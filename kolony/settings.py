@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kolony.accounts",
     "kolony.core",
     "kolony.outbox",
+    "kolony.notifications",
     "campaigns",
     "videogen",
 ]

@@ -2,7 +2,8 @@
 
 - ``alice``: owner of "Alice Co";
 - ``bob``: editor in alice's organization;
-- ``charlie``: owner of "Charlie Ltd", who must never see alice's data.
+- ``charlie``: owner of "Charlie Ltd", who must never see alice's data;
+- ``dana``: reviewer in alice's organization (approves renders).
 """
 
 import os
@@ -44,6 +45,11 @@ def alice(alice_org):
 @pytest.fixture
 def bob(alice_org, alice):
     return make_member(alice_org, "bob@example.com", Role.EDITOR, "Bob Editor")
+
+
+@pytest.fixture
+def dana(alice_org, alice):
+    return make_member(alice_org, "dana@example.com", Role.REVIEWER, "Dana Reviewer")
 
 
 @pytest.fixture
@@ -90,6 +96,11 @@ def alice_client(alice):
 @pytest.fixture
 def bob_client(bob):
     return login_client(bob)
+
+
+@pytest.fixture
+def dana_client(dana):
+    return login_client(dana)
 
 
 @pytest.fixture

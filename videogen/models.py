@@ -13,6 +13,9 @@ from django.utils import timezone
 from django_fsm import FSMField, transition
 
 from kolony.tenancy import OrgOwned
+from videogen.review.models import PolicyFinding, RenderComment, ReviewStatus, Severity
+
+__all__ = ["PolicyFinding", "RenderComment", "ReviewStatus", "Severity"]  # the review models live in videogen/review/
 
 
 class AssetKind(models.TextChoices):
@@ -311,7 +314,14 @@ class EditOperation(models.Model):
 
 class Render(models.Model):
     """A version of a job's output: one MP4 asset per aspect ratio, a poster frame, quality metrics
-    and performance {generation_time_seconds, model_used, cost_usd}."""
+    and performance {generation_time_seconds, model_used, cost_usd}.
+
+    ``review_status`` moves only through the transitions below (django-fsm-2), called by
+    :mod:`videogen.review.services`, which checks roles and writes the audit trail. An approved
+    render is frozen: its files and snapshots never change; editing the plan and rendering again
+    makes a new version that starts in draft. ``policy_status`` sums up the latest policy check:
+    ``""`` (not checked), ``passed``, ``warnings`` (only warnings, some unaccepted) or ``blocked``.
+    """
 
     organization_lookup = "job__organization"
 
@@ -325,10 +335,44 @@ class Render(models.Model):
     brief_snapshot = models.JSONField(default=dict, blank=True, help_text="The job's brief as this version was rendered from")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    review_status = FSMField(max_length=20, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT, protected=False)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   help_text="Who approved or requested changes last")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    policy_status = models.CharField(max_length=10, blank=True)
+    policy_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["job_id", "-number"]
-        constraints = [models.UniqueConstraint(fields=["job", "number"], name="render_number_unique")]
+        indexes = [models.Index(fields=["review_status", "-submitted_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="render_number_unique"),
+            models.CheckConstraint(condition=Q(review_status__in=ReviewStatus.values), name="render_review_status_valid"),
+        ]
 
     def __str__(self):
         return f"v{self.number} of job {self.job_id}"
+
+    # --- review state machine (django-fsm-2); roles, audit and notifications: videogen.review.services ---
+    @transition(field=review_status, source=[ReviewStatus.DRAFT, ReviewStatus.CHANGES_REQUESTED], target=ReviewStatus.IN_REVIEW)
+    def submit(self, user):
+        self.submitted_by = user
+        self.submitted_at = timezone.now()
+        self.decided_by = None
+        self.decided_at = None
+
+    @transition(field=review_status, source=[ReviewStatus.IN_REVIEW], target=ReviewStatus.DRAFT)
+    def withdraw(self, user):
+        self.submitted_at = None
+
+    @transition(field=review_status, source=[ReviewStatus.IN_REVIEW], target=ReviewStatus.APPROVED)
+    def approve(self, user):
+        self.decided_by = user
+        self.decided_at = timezone.now()
+
+    @transition(field=review_status, source=[ReviewStatus.IN_REVIEW], target=ReviewStatus.CHANGES_REQUESTED)
+    def request_changes(self, user):
+        self.decided_by = user
+        self.decided_at = timezone.now()

@@ -74,6 +74,8 @@ class Organization(models.Model):
 
     name = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
+    require_second_reviewer = models.BooleanField(
+        default=True, help_text="Require a second pair of eyes: nobody may approve a render they submitted or created.")
 
     class Meta:
         ordering = ["name", "id"]
