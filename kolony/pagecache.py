@@ -95,14 +95,19 @@ def frame_key(request) -> str:
     (id, short name, staff flag) and each of their memberships (organization id and name, role)
     plus the current one. All of it comes from objects the request has already loaded for the
     tenancy check, so a renamed organization, a changed role or a new membership gives a new key
-    at once, with no query and no version to bump."""
+    at once, with no query and no version to bump — except the header bell, whose version counter
+    (:func:`kolony.notifications.selectors.bell_version`) is one cache read."""
     from kolony.tenancy import current_membership, request_memberships
 
     user = request.user
     current = current_membership(request)
     memberships = tuple((m.organization_id, m.organization.name, m.role) for m in request_memberships(request))
+    # the header bell: a counter in this cache that every new or read notification bumps (no SQL)
+    from kolony.notifications.selectors import bell_version
+
+    bell = bell_version(user_id=user.pk, organization_id=current.organization_id) if current else None
     return repr((request.path, user.pk, user.get_short_name(), user.is_staff, current.organization_id if current else None,
-                 memberships))
+                 memberships, bell))
 
 
 def with_csrf(html: str, request) -> str:

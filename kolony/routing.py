@@ -18,7 +18,7 @@ class NoRouteConsumer(AsyncWebsocketConsumer):
 
 
 websocket_urlpatterns = []
-for _app in ("campaigns", "videogen", "billing"):
+for _app in ("campaigns", "videogen", "billing", "kolony.notifications"):
     if _app in settings.INSTALLED_APPS:
         try:
             websocket_urlpatterns += import_module(f"{_app}.routing").websocket_urlpatterns

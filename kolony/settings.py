@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "kolony.notifications",
     "campaigns",
     "videogen",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kolony.core.context_processors.navigation",
+                "billing.context_processors.payment_banner",
             ],
         },
     },
@@ -184,6 +186,13 @@ CHANNEL_LAYERS = {
 # E-mail: console backend by default (password reset and invitations print to the terminal).
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kolony <no-reply@kolony.test>")
+# SMTP in one variable (django-environ): EMAIL_URL=smtp+tls://user:password@smtp.example.com:587 sets
+# EMAIL_BACKEND (SMTP), EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and EMAIL_USE_TLS/SSL.
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds; a hung SMTP server fails the e-mail job, not a page
+# Where e-mailed links point (notification e-mails): scheme://host[:port], no trailing slash.
+KOLONY_SITE_URL = env.str("KOLONY_SITE_URL", default="http://localhost:8000").rstrip("/")
 
 # Invitations expire after this many seconds (7 days by default).
 KOLONY_INVITATION_MAX_AGE = env.int("KOLONY_INVITATION_MAX_AGE", default=7 * 24 * 3600)
@@ -288,3 +297,18 @@ KOLONY_MAX_UPLOAD_MB = env.int("KOLONY_MAX_UPLOAD_MB", default=200)
 # (everything but files) are capped at 2.5 MiB (Django's defaults, stated).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Billing (Stripe, the `billing` app). With no STRIPE_SECRET_KEY billing is disabled: every
+# organization is on the unlimited internal plan and the render gate always allows (labelled in the UI).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# The API version stripe 16.1.0 ships with (stripe.api_version); pinned so payloads keep their shape.
+STRIPE_API_VERSION = env.str("STRIPE_API_VERSION", default="2026-10-28.endive")
+# A local stand-in (localstripe + our endpoints) instead of api.stripe.com; empty = Stripe itself.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+STRIPE_PRICE_PRO = env.str("STRIPE_PRICE_PRO", default="")
+STRIPE_PRICE_AGENCY = env.str("STRIPE_PRICE_AGENCY", default="")
+STRIPE_METER_EVENT_NAME = env.str("STRIPE_METER_EVENT_NAME", default="kolony_render_seconds")
+# Days a paid organization keeps its plan after a failed payment before it drops to Free.
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+BILLING_ENABLED = bool(STRIPE_SECRET_KEY)

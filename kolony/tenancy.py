@@ -38,7 +38,8 @@ API_HEADER = "HTTP_X_KOLONY_ORGANIZATION"
 CAPABILITIES: dict[str, frozenset[str]] = {
     "view": frozenset({"owner", "admin", "editor", "reviewer", "viewer"}),
     "edit": frozenset({"owner", "admin", "editor"}),
-    "review": frozenset({"owner", "admin", "reviewer"}),
+    "submit": frozenset({"owner", "admin", "editor"}),  # send a render version for review, withdraw it
+    "review": frozenset({"owner", "admin", "reviewer"}),  # approve a render or request changes
     "publish": frozenset({"owner", "admin", "editor"}),
     "manage_team": frozenset({"owner", "admin"}),
     "manage_billing": frozenset({"owner", "admin"}),

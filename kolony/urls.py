@@ -32,12 +32,14 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
 api_patterns += [path("", include(module)) for module in APP_APIS if _app_installed(module)]
+api_patterns += [path("", include("kolony.notifications.api_urls"))]
 api_patterns += router.urls
 
 urlpatterns = [
     path("", core_views.dashboard, name="home"),
     path("", include("kolony.core.urls")),
     path("accounts/", include("kolony.accounts.urls")),
+    path("notifications/", include("kolony.notifications.urls")),
     path("admin/rq/", include("django_rq.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_patterns, "api"))),

@@ -19,14 +19,30 @@ fi
 say "Loading demo data"
 KOLONY_SAMPLE_AD_DIR=$SAMPLE $PY manage.py seed_demo
 
-say "Starting an RQ worker (queues default, render)"
 mkdir -p var/log
+STANDIN=
+if [[ ${KOLONY_STRIPE_STANDIN:-} == 1 ]]; then
+  # Billing against the local Stripe stand-in (tests/fakes/stripe_standin.py: localstripe + Checkout, portal, meters).
+  STANDIN_PORT=${STANDIN_PORT:-8420}
+  $PY -c "import localstripe" 2>/dev/null || .venv/bin/pip install -q "$(grep -io '^localstripe==[0-9.]*' requirements-dev.txt)"
+  export STRIPE_SECRET_KEY=sk_test_kolony_standin STRIPE_WEBHOOK_SECRET=whsec_kolony_standin \
+    STRIPE_API_BASE=http://127.0.0.1:$STANDIN_PORT STRIPE_PRICE_PRO=price_kolony_pro STRIPE_PRICE_AGENCY=price_kolony_agency
+  say "Starting the Stripe stand-in at $STRIPE_API_BASE (test card, signed webhooks to :$PORT)"
+  $PY -m tests.fakes.stripe_standin --port "$STANDIN_PORT" --webhook-url "http://127.0.0.1:$PORT/billing/stripe/webhook/" \
+    --webhook-secret "$STRIPE_WEBHOOK_SECRET" --price "price_kolony_pro=4900:usd:Kolony Pro" \
+    --price "price_kolony_agency=19900:usd:Kolony Agency" >var/log/stripe-standin.log 2>&1 &
+  STANDIN=$!
+elif [[ -z ${STRIPE_SECRET_KEY:-} ]]; then
+  say "No STRIPE_SECRET_KEY: billing disabled (every organization on the unlimited internal plan); KOLONY_STRIPE_STANDIN=1 starts a local Stripe stand-in"
+fi
+
+say "Starting an RQ worker (queues default, render)"
 $PY manage.py rqworker default render --with-scheduler >var/log/worker.log 2>&1 &
 WORKER=$!
 # Sends jobs saved while Redis was down and re-queues jobs of killed workers, even while the worker is busy.
 $PY manage.py outbox_sweep --loop >var/log/sweep.log 2>&1 &
 SWEEPER=$!
-trap 'kill $WORKER $SWEEPER 2>/dev/null || true' EXIT INT TERM
+trap 'kill $WORKER $SWEEPER $STANDIN 2>/dev/null || true' EXIT INT TERM
 
 say "Kolony is running at http://127.0.0.1:$PORT/  (sign in as demo@kolony.test; Ctrl-C stops it)"
 $PY manage.py runserver "0.0.0.0:$PORT"

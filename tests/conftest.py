@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from kolony.accounts.models import Membership, Organization, Role, User
 
 # Fixtures shared by several test folders (a campaign tree, MP4 uploads, ...).
-pytest_plugins = ["tests.fixtures.campaigns", "tests.fixtures.videogen"]
+pytest_plugins = ["tests.fixtures.campaigns", "tests.fixtures.videogen", "tests.fixtures.stripe_standin"]
 
 PASSWORD = "correct-horse-battery-9"
 

@@ -74,12 +74,37 @@ class AssetAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "checksum", "organization__name"]
     list_select_related = ["organization"]
 
+    def has_delete_permission(self, request, obj=None):
+        """Never an asset of an approved render (frozen: it stays downloadable, byte for byte)."""
+        if obj is not None and _in_approved_render(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+def _in_approved_render(asset: Asset) -> bool:
+    from .review.models import ReviewStatus
+
+    approved = Render.objects.filter(job__organization_id=asset.organization_id, review_status=ReviewStatus.APPROVED)
+    ids: set = set()
+    for render in approved.only("poster_id", "outputs"):
+        ids |= set((render.outputs or {}).values()) | {render.poster_id}
+    posters = {(m or {}).get("poster") for m in Asset.objects.filter(pk__in=ids).values_list("metadata", flat=True)}
+    return asset.pk in ids | posters  # its MP4s, its poster and each format's poster frame
+
 
 @admin.register(Render)
 class RenderAdmin(admin.ModelAdmin):
-    list_display = ["job", "number", "created_by", "created_at"]
+    list_display = ["job", "number", "review_status", "created_by", "created_at"]
     search_fields = ["job__title"]
     list_select_related = ["job", "created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """An approved render is frozen: nothing of it can be edited here (review: videogen/review/)."""
+        from .review.models import ReviewStatus
+
+        if obj is not None and obj.review_status == ReviewStatus.APPROVED:
+            return [f.name for f in obj._meta.concrete_fields]
+        return ["review_status", *super().get_readonly_fields(request, obj)]
 
 
 @admin.register(WorkflowTemplate)

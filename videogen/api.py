@@ -91,7 +91,7 @@ class RenderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Render
-        fields = ["number", "downloads", "poster_url", "quality_metrics", "performance", "created_at"]
+        fields = ["id", "number", "review_status", "downloads", "poster_url", "quality_metrics", "performance", "created_at"]
 
     def _url(self, asset_id):
         request = self.context.get("request")

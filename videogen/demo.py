@@ -44,6 +44,15 @@ def sample_dir() -> Path:
 
 
 def seed(*, organization, user, stdout) -> VideoJob:
+    """The sample ad (below), then the review demo: a reviewer and the ad waiting for review."""
+    from .review.demo import seed_review
+
+    job = _seed_sample_ad(organization=organization, user=user, stdout=stdout)
+    seed_review(organization=organization, user=user, job=job, stdout=stdout)
+    return job
+
+
+def _seed_sample_ad(*, organization, user, stdout) -> VideoJob:
     job = VideoJob.objects.filter(organization=organization, title=SAMPLE_TITLE).first()
     if job is not None and (job.renders.exists() or job.in_progress):
         stdout.write(f"Video Studio: sample ad already there (job {job.pk}).")

@@ -86,7 +86,11 @@ class PipelineResult:
     ``outputs``: ratio ("9:16") → MP4 path; ``storyboard``: ratio → keyframe PNG paths (scene
     order); ``trace``: the trace dict (also at ``trace_path``); ``quality_metrics``:
     {frame_coherence_score, visual_quality_score, prompt_adherence_score}; ``quality``: ratio →
-    full report dict; ``generation_time_seconds``: wall time of the job.
+    full report dict plus ``text_boxes``: every box drawn on the frame, ``[{"scene_key", "kind":
+    "text" | "logo" | "captions", "box": [left, top, right, bottom]}]`` in output pixels (the logo's
+    ``scene_key`` is "" as it shows over every scene but the end card), stored on each MP4 asset's
+    ``metadata["quality"]`` for the policy safe-zone check (:mod:`videogen.review.policy`);
+    ``generation_time_seconds``: wall time of the job.
     """
 
     plan: ScenePlan
@@ -332,6 +336,7 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
         prog.update("scenes", 0.3)
         layers: dict[str, list[SceneLayers]] = {}
         logos: dict[str, tuple[Path, tuple[int, int]] | None] = {}
+        text_boxes: dict[str, list[dict]] = {}  # ratio → every drawn box (policy safe-zone checks)
         hits = misses = 0
         if not storyboard_only:
             logo_hash = _file_sha(brief.brand.logo)
@@ -383,11 +388,15 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
                         clip_in = ClipInput(c.path, c.start, tuple(c.cleanup), clip_infos[ci][0].duration)
                     layers[spec.ratio].append(SceneLayers(folder / "plate.png", folder / "text.png", meta["text_x"], meta["text_y"],
                                                           clip=clip_in, plate_y=meta.get("plate_y", 0)))
+                    text_boxes.setdefault(spec.ratio, []).extend(
+                        {"scene_key": scene.id, "kind": "text", "box": list(b)} for b in meta.get("ink", []))
                 if logo is not None:
                     ll = logo_layer(logo, look, cv, brief.brand.logo_position)
                     lp = work / f"logo_{spec.stem}.png"
                     ll.image.save(lp, compress_level=1)
                     logos[spec.ratio] = (lp, (ll.x, ll.y))
+                    text_boxes.setdefault(spec.ratio, []).extend(
+                        {"scene_key": "", "kind": "logo", "box": [b.left, b.top, b.right, b.bottom]} for b in ll.ink)
                 else:
                     logos[spec.ratio] = None
                 prog.update("scenes", 0.3 + 0.7 * (fi + 1) / len(specs))
@@ -425,6 +434,11 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
             for spec in specs:
                 ass_paths[spec.ratio] = write_ass(work / f"{spec.stem}.ass", vt.cues, spec, look) if vt.cues else None
             st["captions"] = len(vt.cues)
+            for spec in specs:  # libass lays each cue bottom-centred in the caption box (captions.write_ass)
+                cap = spec.captions
+                for sid in dict.fromkeys(c.scene_id for c in vt.cues):
+                    text_boxes.setdefault(spec.ratio, []).append(
+                        {"scene_key": sid, "kind": "captions", "box": [cap.left, cap.top, cap.right, cap.bottom]})
         prog.update("compose", 1)
 
         # ------------------------------------------------------------ encode: one FFmpeg run per format
@@ -463,7 +477,8 @@ def _run(brief, trace, prog, specs, storyboard_only, should_cancel, cache_dir, p
     # ---------------------------------------------------------------- trace + publish
     _check_cancel(should_cancel)
     metrics = summarize(reports)
-    quality = {r.ratio: {k: v for k, v in r.to_dict().items() if k != "probe"} | {"probe": r.probe} for r in reports}
+    quality = {r.ratio: {k: v for k, v in r.to_dict().items() if k != "probe"} | {"probe": r.probe}
+               | {"text_boxes": text_boxes.get(r.ratio, [])} for r in reports}
     gen = trace.elapsed
     tokens = trace.extra.get("llm_tokens", 0)
     trace.extra["quality_metrics"] = metrics

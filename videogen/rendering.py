@@ -15,6 +15,7 @@ from kolony.accounts.services import audit_log
 from videogen.pipeline import RenderCancelled, cost_estimate, run_pipeline
 from videogen.render.formats import get_format
 
+from . import credits
 from .footage import extract_frame
 from .models import AssetKind, JobStatus, Render, VideoJob
 from .plan_store import clip_sources, images_for_snapshot, plan_from_snapshot, plan_snapshot
@@ -90,6 +91,7 @@ def _fail(job_id: int, message: str) -> None:
         if job.is_active:
             job.fail(message)
             job.save()
+            credits.render_failed(job=job, reason="Render failed: reserved credits returned")
     publish_state(job)
 
 
@@ -121,6 +123,7 @@ def _store_render(job: VideoJob, result, snapshot) -> Render:
             performance=render_performance(result.trace, seconds),
         )
         locked.trace = result.trace
+        credits.render_delivered(job=locked, render=render, seconds=result.plan.total_duration, formats=len(assets))
         if locked.status == JobStatus.RENDERING:
             locked.complete()
         locked.save()

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from pydantic import ValidationError as PydanticValidationError
 
@@ -419,9 +419,7 @@ def video_job_enqueue_render(*, job: VideoJob, user) -> VideoJob:
         job = VideoJob.objects.select_for_update().get(pk=job.pk)
         if job.in_progress and not _queued_render_lost(job):
             raise ValidationError({"status": [f"This job is already {_busy_text(job)}; wait for it or cancel it."]})
-        allowed, reason = credits.render_allowed(organization=job.organization, job=job)
-        if not allowed:
-            raise PermissionDenied(reason)
+        credits.require_render_allowed(organization=job.organization, job=job)  # reserves the credits; RenderRefused
         job.queue()
         rq_id = f"video-job-{job.pk}-{secrets.token_hex(4)}"
         job.rq_job_ids = [*job.rq_job_ids, rq_id][-20:]
@@ -482,6 +480,7 @@ def video_job_cancel(*, job: VideoJob, user) -> VideoJob:
         job.cancel()
         job.save()
         outbox_cancel(rq_job_ids=job.rq_job_ids[-1:])  # a render still waiting for Redis never starts
+        credits.render_failed(job=job, reason="Render cancelled: reserved credits returned")
         audit_log(organization=job.organization, actor=user, action="video_job.cancelled", target=job)
     try:  # a queued RQ job is dropped now; a running one stops at its next cancel check
         conn = django_rq.get_connection(RENDER_QUEUE)

@@ -31,6 +31,7 @@ def render_video_job_failed(rq_job, connection, exc_type, exc_value, traceback) 
     """
     from rq.exceptions import AbandonedJobError
 
+    from . import credits
     from .models import VideoJob
     from .progress import publish_state
     from .services import work_dir
@@ -51,6 +52,7 @@ def render_video_job_failed(rq_job, connection, exc_type, exc_value, traceback) 
                   if abandoned else f"Render failed: {exc_value or (exc_type.__name__ if exc_type else 'unknown error')}")
         job.fail(reason)
         job.save()
+        credits.render_failed(job=job, reason="Render failed: reserved credits returned")
     publish_state(job)
 
 

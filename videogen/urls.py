@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("jobs/<int:job_id>/scenes/<str:scene_key>/clip/", views.scene_clip, name="scene_clip"),
     path("jobs/<int:job_id>/scenes/<str:scene_key>/remove/", views.scene_remove, name="scene_remove"),
     path("jobs/<int:job_id>/keyframes/<str:ratio_slug>/<int:number>.png", views.keyframe, name="keyframe"),
+    path("", include("videogen.review.urls")),  # approvals and review pages (videogen/review/)
 ]

@@ -16,7 +16,7 @@ from kolony.core.service_errors import apply_service_errors, errors_as_text
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can
 from videogen.render.formats import RATIOS
 
-from . import selectors, services
+from . import credits, selectors, services
 from .forms import PLACEMENTS, BriefForm
 from .models import Asset, AssetKind, VideoJob
 
@@ -85,6 +85,7 @@ def _job_context(request, job: VideoJob, **extra) -> dict:
         "history": selectors.edit_history(job=job)[:15], "photos": selectors.photo_list(organization=org)[:40],
         "clips": selectors.asset_list(organization=org, kind=AssetKind.VIDEO)[:20],
         "can_edit": role_can(membership.role, "edit"), "placements": dict(PLACEMENTS),
+        "can_submit": role_can(membership.role, "submit"),  # review: submit a version (videogen/review/)
         **extra,
     }
 
@@ -187,6 +188,8 @@ def _job_action(request, job_id: int, action, done: str):
     except ValidationError as exc:
         for message in errors_as_text(exc):
             messages.error(request, message)
+    except credits.RenderRefused as exc:
+        messages.error(request, credits.refusal_html(reason=str(exc), job_url=job_url(job)))
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:

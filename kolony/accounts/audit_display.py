@@ -42,7 +42,22 @@ SENTENCES = {
     "video_job.rendered": "finished rendering version {version} of the video job {target}",
     "video_job.cancelled": "cancelled the render of the video job {target}",
     "workflow_template.created": "saved the template {target}",
+    "render.submitted": "submitted version {version} of the video job {target} for review",
+    "render.withdrawn": "took version {version} of the video job {target} back from review",
+    "render.superseded": "withdrew version {version} of the video job {target} from review: a newer version was submitted",
+    "render.approved": "approved version {version} of the video job {target}",
+    "render.changes_requested": "requested changes to version {version} of the video job {target}",
+    "render.policy_warning_accepted": "accepted the policy warning “{title}” on version {version} of the video job {target}: {reason}",
+    "organization.review_settings_changed": "changed the review settings of {target}",
+    "comment.created": "commented on version {version} of the video job {target}",
+    "comment.resolved": "resolved a comment on version {version} of the video job {target}",
+    "comment.unresolved": "reopened a comment on version {version} of the video job {target}",
     "brand_kit.updated": "updated the brand kit",
+    "billing.plan_changed": "moved the organization from the {from_plan} plan to the {to_plan} plan",
+    "billing.credits_adjusted": "adjusted the render credits by {credits}{reason}",
+    "billing.checkout_completed": "finished Stripe Checkout: the organization's Stripe customer is linked",
+    "billing.payment_failed": "recorded a failed payment: the grace period started",
+    "billing.payment_recovered": "recorded a successful payment: the payment problem is cleared",
 }
 
 _SUFFIX_ID = re.compile(r"\s*\(#\d+\)$")  # VideoJob.__str__ adds " (#12)"
@@ -81,6 +96,9 @@ def audit_sentence(event) -> str:
         "target": _target_name(event), "email": email, "role": _role_label(meta.get("role")),
         "from": _role_label(meta.get("from")), "to": _role_label(meta.get("to")),
         "version": meta.get("version", ""), "platform": platform or "",
+        "from_plan": meta.get("from") or "previous", "to_plan": meta.get("to") or "new",
+        "credits": f"{meta['credits']:+d}" if isinstance(meta.get("credits"), int) else "an amount",
+        "reason": f" ({meta['reason']})" if meta.get("reason") else "", "title": meta.get("title", ""),
     }
     template = SENTENCES.get(event.action)
     if template is None:

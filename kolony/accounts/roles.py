@@ -13,6 +13,7 @@ from .models import Role
 CAPABILITY_WORDS: dict[str, tuple[str, str]] = {
     "view": ("See everything", "Open the dashboard, campaigns, videos, renders, reports and the audit log."),
     "edit": ("Create and edit", "Make and change campaigns, ad sets, ads, video briefs, storyboards and brand kits."),
+    "submit": ("Submit for review", "Send a render version to the reviewers, or withdraw it while it waits."),
     "review": ("Approve renders", "Approve a render or ask for changes before it can be published."),
     "publish": ("Publish ads", "Connect ad accounts and send approved ads to Meta and Google Ads."),
     "manage_team": ("Manage the team", "Invite people, change their roles and remove members."),

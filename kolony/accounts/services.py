@@ -179,7 +179,8 @@ def invitation_create(*, actor_membership: Membership, email: str, role: str, re
     """Invites ``email`` to the actor's organization with ``role`` and emails the link.
 
     Returns (invitation, accept_url). Raises PermissionDenied for roles that cannot manage the team,
-    ValidationError for an invalid email, an existing member or a pending invitation.
+    ValidationError for an invalid email, an existing member, a pending invitation, or no seat left
+    on the organization's plan (:func:`billing.services.seats.seat_require_available`).
     """
     _require_team_manager(actor_membership)
     _require_can_grant(actor_membership, role)
@@ -191,6 +192,9 @@ def invitation_create(*, actor_membership: Membership, email: str, role: str, re
         raise ValidationError({"email": f"{email} is already a member of {org.name}."})
     if Invitation.objects.filter(organization=org, email__iexact=email, accepted_at=None, revoked_at=None).exists():
         raise ValidationError({"email": f"{email} already has a pending invitation."})
+    from billing.services.seats import seat_require_available
+
+    seat_require_available(organization=org)  # the plan's seats (members + pending invitations)
     invitation = Invitation.objects.create(organization=org, email=email, role=role, invited_by=actor_membership.user)
     url = invitation_accept_url(invitation, request)
     inviter = actor_membership.user.get_full_name()
@@ -212,7 +216,8 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     """Accepts an invitation for ``user`` (whose email must match it). Usable once.
 
     Raises ValidationError for an expired, used, revoked, invalid token, another email address, or
-    an inviter who since left the organization or lost the right to grant the invitation's role.
+    an inviter who since left the organization or lost the right to grant the invitation's role, or
+    an organization whose plan has no seat left (the invitation's own pending seat counts as its).
     """
     invitation = invitation_from_token(token)
     invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
@@ -221,6 +226,10 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     _require_inviter_may_still_grant(invitation, lock=True)  # the inviter's role, as of now
     if _normalise_email(user.email) != _normalise_email(invitation.email):
         raise ValidationError(f"This invitation was sent to {invitation.email}; you are signed in as {user.email}.")
+    from billing.services.seats import seat_require_available
+
+    if not Membership.objects.filter(user=user, organization=invitation.organization).exists():
+        seat_require_available(organization=invitation.organization, field="", accepting_invitation_id=invitation.pk)
     membership, created = Membership.objects.get_or_create(
         user=user, organization=invitation.organization, defaults={"role": invitation.role}
     )

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .request_validation import BadRequestParameters
-from .service_errors import api_error_detail
+from .service_errors import ServiceConflict, api_error_detail
 
 
 def _place(prefix: str, key: Any) -> str:
@@ -53,6 +53,9 @@ def _flatten(data: Any) -> dict[str, list[str]]:
 def exception_handler(exc, context):
     if isinstance(exc, BadRequestParameters):
         return Response({"detail": exc.detail, "errors": exc.errors}, status=exc.status)
+    if isinstance(exc, ServiceConflict):  # a state conflict: 409 naming the current state
+        errors = api_error_detail(exc)
+        return Response({"detail": " ".join(m for ms in errors.values() for m in ms), "errors": errors}, status=409)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(api_error_detail(exc))
     elif isinstance(exc, DjangoPermissionDenied):

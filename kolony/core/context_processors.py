@@ -30,8 +30,9 @@ def _nav_urls() -> tuple[tuple[str, str], ...]:
 
 
 def _nav_items(path: str):
-    return [{"label": label, "url": url, "active": path == url if url == "/" else path.startswith(url)}
-            for label, url in _nav_urls()]
+    matches = [url for _, url in _nav_urls() if (path == url if url == "/" else path.startswith(url))]
+    current = max(matches, key=len, default=None)  # /studio/approvals/ is Approvals, not also Video Studio
+    return [{"label": label, "url": url, "active": url == current} for label, url in _nav_urls()]
 
 
 def navigation(request):

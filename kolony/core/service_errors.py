@@ -12,6 +12,17 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+
+class ServiceConflict(ValidationError):
+    """The request is fine but the object's current state does not allow it (a review transition
+    from the wrong state, two people approving at once): the API answers 409, pages show the
+    message like any other ValidationError. ``current_state`` names the state found (e.g. ``approved``)."""
+
+    def __init__(self, message, *, current_state: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.current_state = current_state
+
+
 #: Keys whose messages read on their own (the object, the whole plan or brief): never labelled.
 UNLABELLED = frozenset({"__all__", "non_field_errors", "plan", "brief"})
 

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 10
 PURGE_EVERY_S = 3600  # sent rows older than a week are deleted about hourly (per sweeping process)
 _purged_at = [0.0]
+GRACE_SWEEP_EVERY_S = 300  # accounts whose payment grace period ended are downgraded within ~5 min
+_grace_swept_at = [0.0]
 _REAP_LOCK = "kolony:sweep:reap-lock"
 
 
@@ -57,6 +59,17 @@ def reap_dead_jobs(connection=None) -> int:
     return checked
 
 
+def _billing_grace_sweep_quietly() -> None:
+    """Billing's timed duty (downgrade after an unpaid grace period) rides on the sweep every
+    worker and ``outbox_sweep --loop`` already run; a failure is logged, never fatal."""
+    from billing.services.grace import billing_grace_sweep
+
+    try:
+        billing_grace_sweep()
+    except Exception:  # the sweep must keep sweeping the outbox whatever billing does
+        log.exception("sweep: billing grace sweep failed")
+
+
 def sweep_once(connection=None) -> dict:
     """One sweep: ``{"sent": outbox rows sent, "queues_checked": n, "redis": "ok"|error text}``.
     Never raises for a Redis outage (the next sweep tries again)."""
@@ -67,6 +80,9 @@ def sweep_once(connection=None) -> dict:
     if time.monotonic() - _purged_at[0] >= PURGE_EVERY_S:
         _purged_at[0] = time.monotonic()
         outbox_purge()
+    if time.monotonic() - _grace_swept_at[0] >= GRACE_SWEEP_EVERY_S:
+        _grace_swept_at[0] = time.monotonic()
+        _billing_grace_sweep_quietly()
     try:
         checked = reap_dead_jobs(connection)
     except REDIS_DOWN_ERRORS as exc:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from kolony.accounts.models import User
 
 pytestmark = pytest.mark.django_db
-OUR_APPS = {"accounts", "campaigns", "videogen"}
+OUR_APPS = {"accounts", "campaigns", "videogen", "billing", "notifications"}
 
 
 @pytest.fixture
