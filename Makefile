@@ -9,7 +9,7 @@ test:
 	bash scripts/test.sh $(ARGS)
 
 worker:
-	.venv/bin/python manage.py rqworker default render --with-scheduler
+	.venv/bin/python manage.py rqworker default render publish --with-scheduler
 
 # Outbox + dead-worker sweep every 10 s (every worker also sweeps while idle).
 sweep:

@@ -282,6 +282,12 @@ class PlatformConnection(OrgOwned):
     ad_account_id = models.CharField(max_length=64, help_text="Meta: act_<digits>; Google: 10-digit customer id.")
     token_encrypted = models.TextField(blank=True, editable=False)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token_encrypted = models.TextField(blank=True, editable=False)
+    scopes = models.CharField(max_length=500, blank=True)
+    account_name = models.CharField(max_length=200, blank=True, help_text="The ad account's / customer's name on the platform.")
+    status = models.CharField(max_length=16, default="active", help_text="active | needs_reconnect")
+    status_message = models.CharField(max_length=500, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
     connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -316,6 +322,20 @@ class PlatformConnection(OrgOwned):
     @token.setter
     def token(self, value: str) -> None:
         self.token_encrypted = _fernet().encrypt(value.encode()).decode() if value else ""
+
+    @property
+    def refresh_token(self) -> str:
+        """The decrypted OAuth refresh token ("" when none or when the key no longer matches)."""
+        if not self.refresh_token_encrypted:
+            return ""
+        try:
+            return _fernet().decrypt(self.refresh_token_encrypted.encode()).decode()
+        except InvalidToken:
+            return ""
+
+    @refresh_token.setter
+    def refresh_token(self, value: str) -> None:
+        self.refresh_token_encrypted = _fernet().encrypt(value.encode()).decode() if value else ""
 
 
 class InsightDaily(OrgOwned):
@@ -389,3 +409,8 @@ class InsightDaily(OrgOwned):
 
     def __str__(self):
         return f"{self.ad_id} {self.platform} {self.date}"
+
+
+from campaigns.platforms.models import InsightSyncRun, Publication, PublicationStatus  # noqa: E402  (publishing data)
+
+__all__ = ["InsightSyncRun", "Publication", "PublicationStatus"]

@@ -169,7 +169,7 @@ _REDIS_DB = int((urlparse(REDIS_URL).path or "/0").strip("/") or 0)
 _RQ_URL = REDIS_URL + ("&" if "?" in REDIS_URL else "?") + "socket_connect_timeout=2"
 RQ_QUEUES = {
     name: {"URL": _RQ_URL, "DB": _REDIS_DB, "DEFAULT_TIMEOUT": timeout}
-    for name, timeout in (("default", 600), ("render", 1800), ("gpu", 3600))
+    for name, timeout in (("default", 600), ("render", 1800), ("gpu", 3600), ("publish", 1800))
 }
 RQ_SHOW_ADMIN_LINK = True
 # Jobs enqueued inside a transaction reach Redis only once it commits. Kolony code enqueues through
@@ -312,3 +312,26 @@ STRIPE_METER_EVENT_NAME = env.str("STRIPE_METER_EVENT_NAME", default="kolony_ren
 # Days a paid organization keeps its plan after a failed payment before it drops to Free.
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 BILLING_ENABLED = bool(STRIPE_SECRET_KEY)
+
+# Ad platforms (campaigns/platforms/). Every URL is a setting so tests and `make run` point the
+# official SDKs at the local stand-ins in tests/fakes/ (`manage.py platform_standins`).
+META_APP_ID = env.str("META_APP_ID", default="")
+META_APP_SECRET = env.str("META_APP_SECRET", default="")
+META_API_VERSION = env.str("META_API_VERSION", default="v26.0")
+META_OAUTH_AUTHORIZE_URL = env.str("META_OAUTH_AUTHORIZE_URL", default="https://www.facebook.com/v26.0/dialog/oauth")
+META_GRAPH_URL = env.str("META_GRAPH_URL", default="https://graph.facebook.com")
+META_GRAPH_VIDEO_URL = env.str("META_GRAPH_VIDEO_URL", default="https://graph-video.facebook.com")
+META_OAUTH_SCOPES = env.str("META_OAUTH_SCOPES", default="ads_management,ads_read,business_management")
+GOOGLE_ADS_CLIENT_ID = env.str("GOOGLE_ADS_CLIENT_ID", default="")
+GOOGLE_ADS_CLIENT_SECRET = env.str("GOOGLE_ADS_CLIENT_SECRET", default="")
+GOOGLE_ADS_DEVELOPER_TOKEN = env.str("GOOGLE_ADS_DEVELOPER_TOKEN", default="")
+GOOGLE_ADS_LOGIN_CUSTOMER_ID = env.str("GOOGLE_ADS_LOGIN_CUSTOMER_ID", default="")
+GOOGLE_OAUTH_AUTHORIZE_URL = env.str("GOOGLE_OAUTH_AUTHORIZE_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+GOOGLE_OAUTH_TOKEN_URL = env.str("GOOGLE_OAUTH_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+GOOGLE_OAUTH_SCOPES = env.str("GOOGLE_OAUTH_SCOPES", default="https://www.googleapis.com/auth/adwords")
+# host:port of the Google Ads gRPC endpoint; GOOGLE_ADS_INSECURE_CHANNEL only for the local stand-in
+GOOGLE_ADS_ENDPOINT = env.str("GOOGLE_ADS_ENDPOINT", default="googleads.googleapis.com:443")
+GOOGLE_ADS_INSECURE_CHANNEL = env.bool("GOOGLE_ADS_INSECURE_CHANNEL", default=False)
+GOOGLE_YOUTUBE_UPLOAD_URL = env.str("GOOGLE_YOUTUBE_UPLOAD_URL", default="https://googleads.googleapis.com/resumable/upload")
+# Tokens expiring within this many seconds are refreshed before a call.
+PLATFORM_TOKEN_REFRESH_MARGIN_S = env.int("PLATFORM_TOKEN_REFRESH_MARGIN_S", default=300)

@@ -37,7 +37,7 @@ elif [[ -z ${STRIPE_SECRET_KEY:-} ]]; then
 fi
 
 say "Starting an RQ worker (queues default, render)"
-$PY manage.py rqworker default render --with-scheduler >var/log/worker.log 2>&1 &
+$PY manage.py rqworker default render publish --with-scheduler >var/log/worker.log 2>&1 &
 WORKER=$!
 # Sends jobs saved while Redis was down and re-queues jobs of killed workers, even while the worker is busy.
 $PY manage.py outbox_sweep --loop >var/log/sweep.log 2>&1 &

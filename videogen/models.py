@@ -376,3 +376,17 @@ class Render(models.Model):
     def request_changes(self, user):
         self.decided_by = user
         self.decided_at = timezone.now()
+
+    # --- publishing (campaigns.platforms.publishing); a published render may be pushed to more ad sets ---
+    @transition(field=review_status, source=[ReviewStatus.APPROVED, ReviewStatus.PUBLISH_FAILED, ReviewStatus.PUBLISHED,
+                                             ReviewStatus.PUBLISHING], target=ReviewStatus.PUBLISHING)
+    def publishing_started(self):
+        pass
+
+    @transition(field=review_status, source=[ReviewStatus.PUBLISHING, ReviewStatus.PUBLISHED], target=ReviewStatus.PUBLISHED)
+    def publishing_succeeded(self):
+        pass
+
+    @transition(field=review_status, source=[ReviewStatus.PUBLISHING], target=ReviewStatus.PUBLISH_FAILED)
+    def publishing_failed(self):
+        pass

@@ -10,6 +10,7 @@ comment on request-changes.
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -25,7 +26,7 @@ from rest_framework.response import Response
 
 from kolony.core.media import media_url
 from kolony.core.request_validation import ID_MAX, validate_query_form
-from kolony.tenancy import OrgScopedViewSetMixin
+from kolony.tenancy import OrgScopedViewSetMixin, role_can
 from videogen.models import Render
 from videogen.review import selectors, services
 from videogen.review.models import PolicyFinding, ReviewStatus
@@ -181,17 +182,26 @@ class RenderReviewViewSet(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.R
                        "job_id": query.get("job")}
         return selectors.render_list(organization=self.organization, **filters).prefetch_related("policy_findings")
 
-    def _run(self, transition: str, **kwargs):
-        render = services.TRANSITION_SERVICES[transition](render=self.get_object(), user=self.request.user, **kwargs)
+    def _run(self, transition: str, body_class=None):
+        """Finds the render first (another organization's: 404 whatever the body), checks the role
+        (403), then the body (400), then runs the transition (409 from the wrong state)."""
+        render = self.get_object()
+        capability, verb, _ = services.TRANSITIONS[transition]
+        if not role_can(self.membership.role, capability):  # a role that may not: 403 before any body check
+            raise PermissionDenied(f"Your role ({self.membership.get_role_display()}) cannot {verb}.")
+        kwargs = {}
+        if body_class is not None:
+            body = body_class(data=self.request.data)
+            body.is_valid(raise_exception=True)
+            kwargs["comment"] = body.validated_data.get("comment", "")
+        render = services.TRANSITION_SERVICES[transition](render=render, user=self.request.user, **kwargs)
         fresh = self.get_queryset().get(pk=render.pk)
         return Response(self.get_serializer(fresh).data)
 
     @_transition_schema(CommentBodySerializer, "Submit a render version for review")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        body = CommentBodySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._run("submit", comment=body.validated_data.get("comment", ""))
+        return self._run("submit", CommentBodySerializer)
 
     @_transition_schema(None, "Withdraw a render version from review")
     @action(detail=True, methods=["post"])
@@ -201,14 +211,10 @@ class RenderReviewViewSet(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.R
     @_transition_schema(CommentBodySerializer, "Approve a render version")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        body = CommentBodySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._run("approve", comment=body.validated_data.get("comment", ""))
+        return self._run("approve", CommentBodySerializer)
 
     @_transition_schema(RequiredCommentSerializer, "Request changes to a render version")
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request, pk=None):
-        body = RequiredCommentSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._run("request_changes", comment=body.validated_data["comment"])
+        return self._run("request_changes", RequiredCommentSerializer)
 

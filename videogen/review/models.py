@@ -9,13 +9,17 @@ from django.db.models import Q
 
 
 class ReviewStatus(models.TextChoices):
-    """A render version's review state. The publishing issue adds publishing → published |
-    publish_failed after approved."""
+    """A render version's review state: draft → in_review → changes_requested | approved, then
+    (campaigns.platforms.publishing) approved → publishing → published | publish_failed. A render
+    that is approved or later is frozen."""
 
     DRAFT = "draft", "Draft"
     IN_REVIEW = "in_review", "In review"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     APPROVED = "approved", "Approved"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    PUBLISH_FAILED = "publish_failed", "Publish failed"
 
 
 class RenderComment(models.Model):

@@ -150,6 +150,10 @@ def test_htmx_post_answers_the_panel_with_errors_and_the_text_kept(review_render
     assert "&lt;i&gt;keep me&lt;/i&gt; @zed</textarea>" in html and 'value="9"' in html
     good = client.post(url, {"body": "Fine now"}, HTTP_HX_REQUEST="true").content.decode()
     assert "Fine now" in good and "1 open · 0 resolved" in good and "keep me" not in good
+    top = RenderComment.objects.get()
+    reply = client.post(url, {"body": "@nobody", "parent": str(top.pk)}, HTTP_HX_REQUEST="true").content.decode()
+    form = re.search(rf'<form[^>]*id="reply-{top.pk}"[^>]*>.*?</form>', reply, re.S).group(0)
+    assert " hidden" not in form.split(">", 1)[0] and "@nobody is not a member" in form and "@nobody</textarea>" in form
 
 
 def test_page_resolve_and_reopen_and_viewer_is_refused(review_render, client_for, bob, member_of, alice):

@@ -150,3 +150,10 @@ def test_reviewers_are_notified_on_submit_and_submitter_on_decision(api_for, bob
     assert set(Notification.objects.filter(kind="review.submitted").values_list("recipient", flat=True)) == {dana.pk, alice.pk}
     api_for(dana).post(_url(review_render, "approve"), {}, format="json")
     assert list(Notification.objects.filter(kind="review.approved").values_list("recipient", flat=True)) == [bob.pk]
+
+
+@pytest.mark.parametrize("role", sorted(set(ROLES) - REVIEWERS))
+def test_a_role_that_may_not_gets_403_before_the_body_is_checked(role, api_as, review_render, bob):
+    services.render_submit(render=review_render, user=bob)
+    response = api_as(role).post(_url(review_render, "request-changes"), {}, format="json")
+    assert response.status_code == 403 and "cannot request changes" in response.json()["detail"]
