@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .platforms import insights_views
 
 app_name = "campaigns"
 
@@ -21,4 +22,6 @@ urlpatterns = [
     path("ad-sets/<int:pk>/ads/new/", views.ad_create, name="ad_create"),
     path("ads/<int:pk>/edit/", views.ad_edit, name="ad_edit"),
     path("ads/<int:pk>/archive/", views.ad_archive, name="ad_archive"),
+    path("<int:pk>/sync-insights/", insights_views.campaign_sync, name="campaign_sync_insights"),
+    path("connections/<int:pk>/sync-insights/", insights_views.connection_sync, name="connection_sync_insights"),
 ]

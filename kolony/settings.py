@@ -329,6 +329,11 @@ GOOGLE_ADS_LOGIN_CUSTOMER_ID = env.str("GOOGLE_ADS_LOGIN_CUSTOMER_ID", default="
 GOOGLE_OAUTH_AUTHORIZE_URL = env.str("GOOGLE_OAUTH_AUTHORIZE_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
 GOOGLE_OAUTH_TOKEN_URL = env.str("GOOGLE_OAUTH_TOKEN_URL", default="https://oauth2.googleapis.com/token")
 GOOGLE_OAUTH_SCOPES = env.str("GOOGLE_OAUTH_SCOPES", default="https://www.googleapis.com/auth/adwords")
+GOOGLE_OAUTH_REVOKE_URL = env.str("GOOGLE_OAUTH_REVOKE_URL", default="https://oauth2.googleapis.com/revoke")
+# Seconds an OAuth sign-in (state + PKCE verifier in the session) stays valid.
+PLATFORM_OAUTH_STATE_MAX_AGE_S = env.int("PLATFORM_OAUTH_STATE_MAX_AGE_S", default=600)
+# Seconds each OAuth / account-listing HTTP call may take.
+PLATFORM_HTTP_TIMEOUT_S = env.int("PLATFORM_HTTP_TIMEOUT_S", default=20)
 # host:port of the Google Ads gRPC endpoint; GOOGLE_ADS_INSECURE_CHANNEL only for the local stand-in
 GOOGLE_ADS_ENDPOINT = env.str("GOOGLE_ADS_ENDPOINT", default="googleads.googleapis.com:443")
 GOOGLE_ADS_INSECURE_CHANNEL = env.bool("GOOGLE_ADS_INSECURE_CHANNEL", default=False)

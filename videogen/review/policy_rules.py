@@ -33,7 +33,7 @@ LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "de", "pt", "it")
 
 META_PERSONAL_ATTRIBUTES = "https://transparency.meta.com/policies/ad-standards/objectionable-content/privacy-violations-personal-attributes"
 META_PERSONAL_HEALTH = "https://transparency.meta.com/policies/ad-standards/objectionable-content/personal-health-and-appearance"
-META_SPECIAL_AD_CATEGORIES = "https://www.facebook.com/business/help/298000447747885"
+META_SPECIAL_AD_CATEGORIES = "https://developers.facebook.com/documentation/ads-commerce/marketing-api/audiences/special-ad-category"
 META_VIDEO_SPECS = "https://www.facebook.com/business/ads-guide/video"
 META_SAFE_ZONES = "https://www.facebook.com/business/help/980593475366490"
 GOOGLE_UNRELIABLE_CLAIMS = "https://support.google.com/adspolicy/answer/15936857"

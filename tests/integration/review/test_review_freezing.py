@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
-def _files(render: Render) -> dict[str, str]:
+def _files(render: Render) -> dict[int, str]:
     """{asset id: sha256} of every file of ``render``: its MP4s and their posters."""
     ids = set(render.outputs.values()) | ({render.poster_id} if render.poster_id else set())
     for asset in Asset.objects.filter(pk__in=list(render.outputs.values())):
