@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib import messages as _messages
+from django.utils.html import format_html, format_html_join
 
 from kolony.datacache import data_changed
 
-from .models import Ad, AdSet, Campaign, InsightDaily, PlatformConnection
+from .models import Ad, AdSet, Campaign, InsightDaily, InsightSyncRun, PlatformConnection, Publication
 
 
 def _organization_of(obj):
@@ -99,3 +101,77 @@ class InsightDailyAdmin(RetiresCachedPages):
     raw_id_fields = ["organization", "campaign", "ad_set", "ad"]
     date_hierarchy = "date"
     show_full_result_count = False
+
+
+# --- publishing and insights syncs (campaigns.platforms) -------------------------------------
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    """Read-only: a publication is written by the orchestrator only; its steps show every external
+    id created and where it stopped."""
+
+    list_display = ["id", "organization", "platform", "render", "ad_set", "status", "current_step", "attempts",
+                    "error_short", "created_at"]
+    list_filter = ["status", "platform"]
+    search_fields = ["organization__name", "ad_set__name", "error_message", "error_code"]
+    list_select_related = ["organization", "ad_set", "render"]
+    date_hierarchy = "created_at"
+    fields = ["organization", "platform", "render", "aspect_ratio", "ad_set", "ad", "connection", "status", "progress",
+              "current_step", "attempts", "steps_table", "error_message", "error_code", "error_field", "rq_job_id",
+              "created_by", "created_at", "started_at", "finished_at", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="error")
+    def error_short(self, obj):
+        return (obj.error_message[:80] + "…") if len(obj.error_message) > 80 else obj.error_message
+
+    @admin.display(description="steps")
+    def steps_table(self, obj):
+        steps = obj.steps or {}
+        if not steps:
+            return "—"
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            ((name, (s or {}).get("status", ""), (s or {}).get("external_id", ""), (s or {}).get("at", ""))
+             for name, s in steps.items()),
+        )
+        return format_html("<table><tr><th>step</th><th>status</th><th>external id</th><th>at</th></tr>{}</table>", rows)
+
+
+@admin.register(InsightSyncRun)
+class InsightSyncRunAdmin(admin.ModelAdmin):
+    """Every insights sync with its outcome; "Retry" re-queues failed runs (same date range)."""
+
+    list_display = ["id", "organization", "platform", "since", "until", "status", "trigger", "attempts",
+                    "rows_upserted", "pages_fetched", "error_short", "started_at", "finished_at"]
+    list_filter = ["status", "platform", "trigger"]
+    search_fields = ["organization__name", "error"]
+    list_select_related = ["organization"]
+    date_hierarchy = "started_at"
+    readonly_fields = ["organization", "connection", "platform", "since", "until", "status", "trigger", "attempts",
+                       "rows_upserted", "pages_fetched", "error", "started_at", "finished_at"]
+    actions = ["retry_failed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="error")
+    def error_short(self, obj):
+        return (obj.error[:80] + "…") if len(obj.error) > 80 else obj.error
+
+    @admin.action(description="Retry the selected failed syncs")
+    def retry_failed(self, request, queryset):
+        from .platforms.insights import insight_sync_run_retry
+
+        queued = sum(insight_sync_run_retry(run=run) for run in queryset.select_related("connection"))
+        skipped = queryset.count() - queued
+        self.message_user(request, f"Queued {queued} sync(s) again." + (
+            f" {skipped} skipped (not failed, or the connection is gone)." if skipped else ""),
+            _messages.SUCCESS if queued else _messages.WARNING)

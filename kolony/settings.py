@@ -340,3 +340,8 @@ GOOGLE_ADS_INSECURE_CHANNEL = env.bool("GOOGLE_ADS_INSECURE_CHANNEL", default=Fa
 GOOGLE_YOUTUBE_UPLOAD_URL = env.str("GOOGLE_YOUTUBE_UPLOAD_URL", default="https://googleads.googleapis.com/resumable/upload")
 # Tokens expiring within this many seconds are refreshed before a call.
 PLATFORM_TOKEN_REFRESH_MARGIN_S = env.int("PLATFORM_TOKEN_REFRESH_MARGIN_S", default=300)
+# Facebook Page the Meta ads run as (object_story_spec.page_id); "" = the ad account's first
+# promotable page (GET /act_<id>/promote_pages).
+META_PAGE_ID = env.str("META_PAGE_ID", default="")
+# Seconds each Graph API request (one video chunk included) may take.
+META_HTTP_TIMEOUT_S = env.int("META_HTTP_TIMEOUT_S", default=120)

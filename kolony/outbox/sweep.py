@@ -35,6 +35,8 @@ PURGE_EVERY_S = 3600  # sent rows older than a week are deleted about hourly (pe
 _purged_at = [0.0]
 GRACE_SWEEP_EVERY_S = 300  # accounts whose payment grace period ended are downgraded within ~5 min
 _grace_swept_at = [0.0]
+INSIGHTS_SCHEDULE_EVERY_S = 300  # each connection's hourly insights sync is queued within ~5 min of the hour
+_insights_scheduled_at = [0.0]
 _REAP_LOCK = "kolony:sweep:reap-lock"
 
 
@@ -70,6 +72,18 @@ def _billing_grace_sweep_quietly() -> None:
         log.exception("sweep: billing grace sweep failed")
 
 
+def _insights_schedule_quietly() -> None:
+    """The hourly insights sync of every active platform connection rides on the sweep too
+    (:func:`campaigns.platforms.insights.insights_schedule_due`, idempotent per hour); a failure
+    is logged, never fatal."""
+    from campaigns.platforms.insights import insights_schedule_due
+
+    try:
+        insights_schedule_due()
+    except Exception:  # the sweep must keep sweeping the outbox whatever the schedule does
+        log.exception("sweep: insights schedule failed")
+
+
 def sweep_once(connection=None) -> dict:
     """One sweep: ``{"sent": outbox rows sent, "queues_checked": n, "redis": "ok"|error text}``.
     Never raises for a Redis outage (the next sweep tries again)."""
@@ -83,6 +97,9 @@ def sweep_once(connection=None) -> dict:
     if time.monotonic() - _grace_swept_at[0] >= GRACE_SWEEP_EVERY_S:
         _grace_swept_at[0] = time.monotonic()
         _billing_grace_sweep_quietly()
+    if time.monotonic() - _insights_scheduled_at[0] >= INSIGHTS_SCHEDULE_EVERY_S:
+        _insights_scheduled_at[0] = time.monotonic()
+        _insights_schedule_quietly()
     try:
         checked = reap_dead_jobs(connection)
     except REDIS_DOWN_ERRORS as exc:

@@ -63,6 +63,7 @@ import secrets
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -164,8 +165,11 @@ class MetaGraphStandIn:
     """A stateful Graph API server on ``host:port`` (0 = a free port) in a background thread."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, chunk_size: int = DEFAULT_CHUNK,
-                 processing_polls: int = 1, page_size: int = 25):
+                 processing_polls: int = 1, page_size: int = 25, token_check: Callable[[str], str] | None = None):
         self.state = State()
+        # token → "ok" | "expired" | "revoked" | "invalid" (the OAuth stand-in's ``token_info``); None: any
+        # non-empty, not revoked token is accepted
+        self.token_check = token_check
         self.lock = threading.RLock()
         self.chunk_size = chunk_size
         self.processing_polls = processing_polls
@@ -196,7 +200,9 @@ class MetaGraphStandIn:
     def reset(self) -> None:
         with self.lock:
             self.state = State()
-            self.add_account("act_1234567890", name="Kolony Demo Ads", currency="USD")
+            # the same accounts as the OAuth stand-in's /me/adaccounts (tests/fakes/oauth_standin.py)
+            self.add_account("act_1234567890", name="Aurora Coffee – Ads", currency="EUR", timezone_name="Europe/Berlin")
+            self.add_account("act_2345678901", name="Aurora Coffee – Tests", currency="USD")
 
     def add_account(self, account_id: str, *, name: str, currency: str = "USD", timezone_name: str = "America/New_York",
                     page_id: str = "104000000000001") -> None:
@@ -327,10 +333,13 @@ class _Handler(BaseHTTPRequestHandler):
                 raise self._failure_error(failure)
             token = params.pop("access_token", "")
             params.pop("appsecret_proof", None)
-            if not token or token in s.state.revoked:
+            verdict = "revoked" if token in s.state.revoked else (s.token_check(token) if s.token_check and token else "ok")
+            if verdict == "expired":
+                raise GraphError("Error validating access token: Session has expired.", code=190, subcode=463)
+            if not token or verdict != "ok":
                 raise GraphError("Error validating access token: The session has been invalidated because the user changed "
                                  "their password or Facebook has changed the session for security reasons.",
-                                 code=190, subcode=460 if token else None, type_="OAuthException")
+                                 code=190, subcode=460 if verdict == "revoked" else None, type_="OAuthException")
             prefix = f"/{API_VERSION}/"
             if not path.startswith(prefix):
                 raise GraphError(f"Unknown path components: {path}", code=2500)
