@@ -117,10 +117,11 @@ class PublicationAdmin(admin.ModelAdmin):
     search_fields = ["organization__name", "ad_set__name", "error_message", "error_code"]
     list_select_related = ["organization", "ad_set", "render"]
     date_hierarchy = "created_at"
-    fields = ["organization", "platform", "render", "aspect_ratio", "ad_set", "ad", "connection", "status", "progress",
-              "current_step", "attempts", "steps_table", "error_message", "error_code", "error_field", "rq_job_id",
-              "created_by", "created_at", "started_at", "finished_at", "updated_at"]
-    readonly_fields = fields
+    readonly_fields = [
+        "organization", "platform", "render", "aspect_ratio", "ad_set", "ad", "connection", "status", "progress",
+        "current_step", "attempts", "steps_table", "error_message", "error_code", "error_field", "rq_job_id",
+        "created_by", "created_at", "started_at", "finished_at", "updated_at"]
+    fields = tuple(readonly_fields)
 
     def has_add_permission(self, request):
         return False

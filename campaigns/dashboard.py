@@ -21,6 +21,7 @@ from . import selectors
 from .choices import currency_exponent
 from .forms import DateRangeForm, PageDateRangeForm
 from .models import Campaign
+from .platforms.results import creative_version_results
 
 RANGE_PARAMS = ("range", "from", "to", "currency")  # what the section depends on besides the data
 #: The versions that retire this section's HTML: every write of campaign data (insight syncs too)
@@ -74,4 +75,6 @@ def _context(request, organization) -> dict:
         "range_key": range_form.range_key(),
         "date_range": date_range,
         "has_campaigns": bool(data["campaigns"]) or org_queryset(Campaign, organization).exists(),
+        # results per render version (campaigns.platforms.results), same period and currency
+        "versions": creative_version_results(organization=organization, date_range=date_range, currency=currency),
     }

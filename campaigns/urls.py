@@ -1,7 +1,7 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
-from .platforms import insights_views
+from .platforms import insights_views, publish_views
 
 app_name = "campaigns"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("ad-sets/<int:pk>/ads/new/", views.ad_create, name="ad_create"),
     path("ads/<int:pk>/edit/", views.ad_edit, name="ad_edit"),
     path("ads/<int:pk>/archive/", views.ad_archive, name="ad_archive"),
+    path("connections/", include("campaigns.platforms.urls")),
+    path("renders/<int:render_id>/publish/", publish_views.render_publish, name="render_publish"),
+    path("publications/<int:pk>/", publish_views.publication_detail, name="publication"),
+    path("publications/<int:pk>/retry/", publish_views.publication_retry, name="publication_retry"),
+    path("ads/<int:pk>/platform-status/", publish_views.ad_platform_status, name="ad_platform_status"),
     path("<int:pk>/sync-insights/", insights_views.campaign_sync, name="campaign_sync_insights"),
     path("connections/<int:pk>/sync-insights/", insights_views.connection_sync, name="connection_sync_insights"),
 ]

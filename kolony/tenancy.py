@@ -43,6 +43,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "publish": frozenset({"owner", "admin", "editor"}),
     "manage_team": frozenset({"owner", "admin"}),
     "manage_billing": frozenset({"owner", "admin"}),
+    "manage_connections": frozenset({"owner", "admin"}),  # connect / disconnect ad platforms (OAuth)
 }
 
 

@@ -36,13 +36,28 @@ elif [[ -z ${STRIPE_SECRET_KEY:-} ]]; then
   say "No STRIPE_SECRET_KEY: billing disabled (every organization on the unlimited internal plan); KOLONY_STRIPE_STANDIN=1 starts a local Stripe stand-in"
 fi
 
+PLATFORMS=
+if [[ ${KOLONY_PLATFORM_STANDINS:-1} == 1 && -z ${META_APP_ID:-} && -z ${GOOGLE_ADS_CLIENT_ID:-} ]]; then
+  # Meta + Google stand-ins (OAuth, Graph API, Google Ads gRPC; tests/fakes/), the demo organization connected to them.
+  rm -f var/platform-standins.env
+  $PY manage.py platform_standins --env-file var/platform-standins.env --connect-demo >var/log/platform-standins.log 2>&1 &
+  PLATFORMS=$!
+  for _ in $(seq 1 100); do [[ -f var/platform-standins.env ]] && break; sleep 0.2; done
+  if [[ -f var/platform-standins.env ]]; then
+    source var/platform-standins.env
+    say "Ad platform stand-ins running (Meta + Google Ads, see var/log/platform-standins.log); the demo organization is connected"
+  else
+    say "The ad platform stand-ins did not start (var/log/platform-standins.log); publishing is unavailable"
+  fi
+fi
+
 say "Starting an RQ worker (queues default, render)"
 $PY manage.py rqworker default render publish --with-scheduler >var/log/worker.log 2>&1 &
 WORKER=$!
 # Sends jobs saved while Redis was down and re-queues jobs of killed workers, even while the worker is busy.
 $PY manage.py outbox_sweep --loop >var/log/sweep.log 2>&1 &
 SWEEPER=$!
-trap 'kill $WORKER $SWEEPER $STANDIN 2>/dev/null || true' EXIT INT TERM
+trap 'kill $WORKER $SWEEPER $STANDIN $PLATFORMS 2>/dev/null || true' EXIT INT TERM
 
 say "Kolony is running at http://127.0.0.1:$PORT/  (sign in as demo@kolony.test; Ctrl-C stops it)"
 $PY manage.py runserver "0.0.0.0:$PORT"

@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 from kolony.accounts.models import Membership, Organization, Role, User
 
 # Fixtures shared by several test folders (a campaign tree, MP4 uploads, ...).
-pytest_plugins = ["tests.fixtures.campaigns", "tests.fixtures.videogen", "tests.fixtures.stripe_standin"]
+pytest_plugins = ["tests.fixtures.campaigns", "tests.fixtures.videogen", "tests.fixtures.stripe_standin",
+                  "tests.fixtures.platform_standins"]
 
 PASSWORD = "correct-horse-battery-9"
 

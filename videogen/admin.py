@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from .models import Asset, BrandKit, EditOperation, Render, Scene, VideoJob, Voice, WorkflowTemplate
+from .models import Asset, BrandKit, EditOperation, PolicyFinding, Render, RenderComment, Scene, VideoJob, Voice, WorkflowTemplate
 
 
 class SceneInline(admin.TabularInline):
@@ -82,9 +82,9 @@ class AssetAdmin(admin.ModelAdmin):
 
 
 def _in_approved_render(asset: Asset) -> bool:
-    from .review.models import ReviewStatus
+    from .review.models import APPROVED_STATES
 
-    approved = Render.objects.filter(job__organization_id=asset.organization_id, review_status=ReviewStatus.APPROVED)
+    approved = Render.objects.filter(job__organization_id=asset.organization_id, review_status__in=APPROVED_STATES)
     ids: set = set()
     for render in approved.only("poster_id", "outputs"):
         ids |= set((render.outputs or {}).values()) | {render.poster_id}
@@ -100,9 +100,7 @@ class RenderAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         """An approved render is frozen: nothing of it can be edited here (review: videogen/review/)."""
-        from .review.models import ReviewStatus
-
-        if obj is not None and obj.review_status == ReviewStatus.APPROVED:
+        if obj is not None and obj.is_frozen:
             return [f.name for f in obj._meta.concrete_fields]
         return ["review_status", *super().get_readonly_fields(request, obj)]
 
@@ -125,3 +123,30 @@ class VoiceAdmin(admin.ModelAdmin):
 class BrandKitAdmin(admin.ModelAdmin):
     list_display = ["organization", "font", "default_call_to_action", "updated_at"]
     search_fields = ["organization__name"]
+
+
+@admin.register(RenderComment)
+class RenderCommentAdmin(admin.ModelAdmin):
+    """Ops sees comments to answer support questions; authors edit them in the app, not here."""
+
+    list_display = ["render", "author", "timecode_seconds", "aspect_ratio", "resolved_at", "created_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["body", "render__job__title", "author__email"]
+    list_select_related = ["render__job", "author"]
+    readonly_fields = ["render", "author", "parent", "mentions", "created_at", "edited_at", "resolved_by", "resolved_at"]
+
+
+@admin.register(PolicyFinding)
+class PolicyFindingAdmin(admin.ModelAdmin):
+    """Findings are written by the policy check only (videogen/review/policy.py): read-only here."""
+
+    list_display = ["render", "rule", "severity", "aspect_ratio", "placement", "accepted_at", "created_at"]
+    list_filter = ["severity", "rule", "stage"]
+    search_fields = ["rule", "message", "excerpt", "render__job__title"]
+    list_select_related = ["render__job"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_fsm import FSMField, transition
 
 from kolony.tenancy import OrgOwned
-from videogen.review.models import PolicyFinding, RenderComment, ReviewStatus, Severity
+from videogen.review.models import APPROVED_STATES, PolicyFinding, RenderComment, ReviewStatus, Severity
 
 __all__ = ["PolicyFinding", "RenderComment", "ReviewStatus", "Severity"]  # the review models live in videogen/review/
 
@@ -354,6 +354,11 @@ class Render(models.Model):
 
     def __str__(self):
         return f"v{self.number} of job {self.job_id}"
+
+    @property
+    def is_frozen(self) -> bool:
+        """Approved (or published since): files, snapshots and the record stay as they are."""
+        return self.review_status in APPROVED_STATES
 
     # --- review state machine (django-fsm-2); roles, audit and notifications: videogen.review.services ---
     @transition(field=review_status, source=[ReviewStatus.DRAFT, ReviewStatus.CHANGES_REQUESTED], target=ReviewStatus.IN_REVIEW)

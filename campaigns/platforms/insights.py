@@ -194,9 +194,9 @@ def insights_sync(*, connection: PlatformConnection, since: dt.date | None = Non
         for first_day, external_ids in sorted(groups.items()):
             rows = adapter.fetch_insights(connection=connection, external_ad_ids=external_ids, since=first_day, until=until)
             for row in rows:
-                ad = ads.get(str(row.external_ad_id))
-                if ad is not None:
-                    by_ad[ad].append(_row_dict(row, connection.platform))
+                known = ads.get(str(row.external_ad_id))
+                if known is not None:
+                    by_ad[known].append(_row_dict(row, connection.platform))
             pages += int(getattr(rows, "pages_fetched", 1) or 1)
         with transaction.atomic():
             written = sum(_upsert(ad, rows) for ad, rows in by_ad.items())

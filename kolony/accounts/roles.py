@@ -18,6 +18,7 @@ CAPABILITY_WORDS: dict[str, tuple[str, str]] = {
     "publish": ("Publish ads", "Connect ad accounts and send approved ads to Meta and Google Ads."),
     "manage_team": ("Manage the team", "Invite people, change their roles and remove members."),
     "manage_billing": ("Manage billing", "Change the plan, buy credits and see invoices."),
+    "manage_connections": ("Manage ad connections", "Connect, switch and disconnect the Meta and Google Ads accounts."),
 }
 
 ROLE_SUMMARY: dict[str, str] = {

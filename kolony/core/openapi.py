@@ -53,5 +53,10 @@ def add_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             codes = ALWAYS + (WITH_BODY if "requestBody" in operation else ())
             for code in codes:
-                responses.setdefault(code, error_response(code))
+                given = responses.get(code)
+                # a view's own wording for an error ({"description": ...} only) keeps it, in the one error format
+                responses[code] = error_response(code, (given or {}).get("description")) if not (given or {}).get("content") else given
+            for code, given in responses.items():
+                if code.startswith(("4", "5")) and not given.get("content"):
+                    responses[code] = error_response(code, given.get("description"))
     return result

@@ -54,8 +54,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import email.parser
-import email.policy
+import email.message
 import hashlib
 import itertools
 import json
@@ -185,7 +184,7 @@ class MetaGraphStandIn:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> MetaGraphStandIn:
         self.thread = threading.Thread(target=self.server.serve_forever, name="meta-graph-standin", daemon=True)
@@ -274,16 +273,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         ctype = self.headers.get("Content-Type", "")
         if body and ctype.startswith("multipart/form-data"):
-            msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
-            for part in msg.iter_parts():
-                name = part.get_param("name", header="content-disposition")
-                filename = part.get_filename()
-                payload = part.get_payload(decode=True) or b""
+            for name, filename, payload in _multipart(body, ctype):
                 if filename is not None:
-                    files[str(name)] = (filename, payload)
+                    files[name] = (filename, payload)
                 else:
-                    params[str(name)] = payload.decode()
+                    params[name] = payload.decode()
         elif body and ctype.startswith("application/json"):
             params.update(json.loads(body))
         elif body:
@@ -742,6 +736,29 @@ class _Handler(BaseHTTPRequestHandler):
                         "video_p100_watched_actions": [{"action_type": "video_view", "value": str(impressions // 6)}]})
             day += dt.timedelta(days=1)
         return out
+
+
+def _multipart(body: bytes, ctype: str) -> list[tuple[str, str | None, bytes]]:
+    """(field name, filename or None, bytes) of each part of a multipart/form-data body (RFC 7578)."""
+    header = email.message.Message()
+    header["Content-Type"] = ctype
+    boundary = header.get_param("boundary")
+    if not isinstance(boundary, str) or not boundary:
+        raise ValueError("multipart body without a boundary")
+    out = []
+    for part in body.split(b"--" + boundary.encode())[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, payload = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        disposition = email.message.Message()
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            key, _, value = line.partition(":")
+            if key.strip():
+                disposition[key.strip()] = value.strip()
+        name = disposition.get_param("name", header="content-disposition")
+        filename = disposition.get_param("filename", header="content-disposition")
+        out.append((str(name), str(filename) if filename is not None else None, payload.removesuffix(b"\r\n")))
+    return out
 
 
 def _parse_time(value: Any) -> dt.datetime:

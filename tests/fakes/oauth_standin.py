@@ -297,7 +297,8 @@ class OAuthHandler(BaseHTTPRequestHandler):
 
     def _proxy(self, method: str, upstream: str, raw: bytes) -> None:
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")}
-        req = urllib.request.Request(upstream.rstrip("/") + self.path, data=raw or None, method=method, headers=headers)
+        req = urllib.request.Request(upstream.rstrip("/") + self.path, data=raw or None, method=method,  # noqa: S310 - local
+                                     headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=120) as resp:  # noqa: S310 - a local stand-in URL
                 status, body, rh = resp.status, resp.read(), resp.headers

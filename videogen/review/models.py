@@ -22,6 +22,11 @@ class ReviewStatus(models.TextChoices):
     PUBLISH_FAILED = "publish_failed", "Publish failed"
 
 
+#: States of a render a team signed off: its files and snapshots never change (freezing), and it
+#: counts as "approved" wherever an approved version is looked for (approvals page, comparisons).
+APPROVED_STATES = ("approved", "publishing", "published", "publish_failed")
+
+
 class RenderComment(models.Model):
     """A comment on one render version. ``timecode_seconds`` (0.1 s steps, 0 ≤ t ≤ the render's
     duration) and ``aspect_ratio`` (one of the render's formats) pin it to a frame; ``parent``

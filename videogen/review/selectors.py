@@ -11,7 +11,7 @@ from kolony.accounts.models import User
 from kolony.tenancy import get_for_org_or_404, membership_for_user, org_queryset, role_can
 from videogen import selectors as studio_selectors
 from videogen.models import Render
-from videogen.review.models import ReviewStatus
+from videogen.review.models import APPROVED_STATES, ReviewStatus
 
 #: the approvals page's tabs, in order: (key, label)
 TABS: tuple[tuple[str, str], ...] = (("waiting", "Waiting for me"), ("mine", "My submissions"), ("approved", "Recently approved"))
@@ -60,7 +60,7 @@ def approvals_list(*, organization, user: User, tab: str, campaign_id: int | Non
     if tab == "mine":
         return list(qs.filter(submitted_by=user).order_by("-submitted_at", "-id")[:200])
     if tab == "approved":
-        return list(qs.filter(review_status=ReviewStatus.APPROVED).order_by("-decided_at", "-id")[:RECENT_APPROVED])
+        return list(qs.filter(review_status__in=APPROVED_STATES).order_by("-decided_at", "-id")[:RECENT_APPROVED])
     membership = membership_for_user(user, getattr(organization, "pk", None))
     if membership is None or not role_can(membership.role, "review"):
         return []
@@ -82,15 +82,25 @@ def waiting_count(*, organization, user: User) -> int:
 def previous_approved(*, render: Render) -> Render | None:
     """The latest approved version of the same job older than ``render`` (what the reviewer
     compares against), or None."""
-    return (Render.objects.filter(job_id=render.job_id, review_status=ReviewStatus.APPROVED, number__lt=render.number)
+    return (Render.objects.filter(job_id=render.job_id, review_status__in=APPROVED_STATES, number__lt=render.number)
+            .select_related("poster").order_by("-number").first())
+
+
+def previous_version(*, render: Render) -> Render | None:
+    """The version just before ``render`` of the same job, whatever its review state, or None
+    (what the reviewer compares against when no earlier version was approved: after "request
+    changes", the new version is compared with the one sent back)."""
+    return (Render.objects.filter(job_id=render.job_id, number__lt=render.number)
             .select_related("poster").order_by("-number").first())
 
 
 def review_page(*, render: Render, user: User) -> dict[str, Any]:
     """What the review page shows: ``assets`` ({ratio: Asset} with posters), ``duration`` (seconds,
-    of the longest format), ``previous`` (the previous approved version or None),
+    of the longest format), ``previous`` (the previous approved version, else the version just before, or None),
     ``previous_assets``, ``first_ratio``/``first_asset`` (the format the player starts on),
-    ``compare_ratio`` and ``compare_sides`` ([{render, asset}] of the previous approved version and
+    ``previous_is_approved`` (False when no earlier version was approved and ``previous`` is the
+    version just before, :func:`previous_version`),
+    ``compare_ratio`` and ``compare_sides`` ([{render, asset}] of the previous version and
     this one in one format), ``changes`` (:func:`videogen.selectors.version_changes` from ``previous``
     to ``render``, None without a previous version), ``findings`` (the policy findings),
     ``versions`` (every version of the job), and the actions ``user`` may take: ``can_submit``,
@@ -106,6 +116,9 @@ def review_page(*, render: Render, user: User) -> dict[str, Any]:
     role = membership.role if membership else None
     assets = studio_selectors.render_assets(render=render)
     previous = previous_approved(render=render)
+    previous_is_approved = previous is not None
+    if previous is None:
+        previous = previous_version(render=render)
     previous_assets = studio_selectors.render_assets(render=previous) if previous else {}
     durations = [a.duration_seconds for a in assets.values() if a.duration_seconds]
     may_review = role_can(role, "review") and can_proceed(render.approve)
@@ -128,6 +141,7 @@ def review_page(*, render: Render, user: User) -> dict[str, Any]:
                           {"render": render, "asset": assets.get(compare_ratio)}] if previous else [],
         "duration": max(durations) if durations else 0,
         "previous": previous,
+        "previous_is_approved": previous_is_approved,
         "previous_assets": previous_assets,
         "changes": studio_selectors.version_changes(before=previous, after=render) if previous else None,
         "findings": list(render.policy_findings.all()),

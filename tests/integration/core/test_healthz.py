@@ -8,7 +8,7 @@ def test_healthz_up(client, redis_conn):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok" and body["database"]["ok"] and body["redis"]["ok"]
-    assert set(body["queues"]) == {"default", "render", "gpu"}
+    assert set(body["queues"]) == {"default", "render", "gpu", "publish"}
     assert body["workers"] == 0
 
 
