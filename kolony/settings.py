@@ -89,6 +89,7 @@ TEMPLATES = [
                 "kolony.core.context_processors.navigation",
                 "billing.context_processors.payment_banner",
             ],
+            "builtins": ["kolony.core.templatetags.time_ago"],
         },
     },
 ]

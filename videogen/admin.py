@@ -1,7 +1,18 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from .models import Asset, BrandKit, EditOperation, PolicyFinding, Render, RenderComment, Scene, VideoJob, Voice, WorkflowTemplate
+from .models import (
+    Asset,
+    BrandKit,
+    EditOperation,
+    PolicyFinding,
+    Render,
+    RenderComment,
+    Scene,
+    VideoJob,
+    Voice,
+    WorkflowTemplate,
+)
 
 
 class SceneInline(admin.TabularInline):

@@ -29,7 +29,12 @@ def _nav_urls() -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+#: Pages outside a section's own URL that belong to it (a render's review page is Approvals' work).
+NAV_ALSO = {"/studio/renders/": "/studio/approvals/"}
+
+
 def _nav_items(path: str):
+    path = next((section for prefix, section in NAV_ALSO.items() if path.startswith(prefix)), path)
     matches = [url for _, url in _nav_urls() if (path == url if url == "/" else path.startswith(url))]
     current = max(matches, key=len, default=None)  # /studio/approvals/ is Approvals, not also Video Studio
     return [{"label": label, "url": url, "active": url == current} for label, url in _nav_urls()]
