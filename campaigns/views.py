@@ -321,6 +321,8 @@ def campaign_detail(request, pk: int):
         "videos": campaign_videos(organization=org, campaign=data["campaign"]),
         "range_form": range_form, "date_range": date_range, "range_key": range_form.range_key(),
         "can_edit": _can_edit(request) and data["campaign"].status != Status.ARCHIVED,
+        # "Sync now" (insights_views.campaign_sync: capability edit) also for an archived campaign's past delivery
+        "can_sync": _can_edit(request) and bool(data["campaign"].platforms),
     })
 
 

@@ -15,8 +15,9 @@ Publish steps (each recorded through ``ctx.record`` the moment Google returns it
 4. ``mutate`` — the same single ``Mutate`` for real, with negative temporary ids: campaign budget
    (daily, not shared; Demand Gen minimum 5 USD/day), Demand Gen campaign (PAUSED), ad group with
    channel controls, YouTube video, logo image and call-to-action assets, and the ad group ad with a
-   ``demand_gen_video_responsive_ad`` (PAUSED). Records ``campaign``, ``ad_set`` (ad group),
-   ``ad`` (ad group ad) and then ``mutate``. A Kolony campaign / ad set already linked to Google
+   ``demand_gen_video_responsive_ad`` (PAUSED). Records ``mutate`` (holding every id, so a job
+   killed before the next records resumes without mutating twice), then ``campaign``, ``ad_set``
+   (ad group) and ``ad`` (ad group ad). A Kolony campaign / ad set already linked to Google
    (``external["google"]["id"]``) is reused, not created again.
 
 External ids are resource names (``customers/1234567890/adGroupAds/111~222``), so every later call
@@ -755,15 +756,17 @@ class GoogleAdapter:
         aga_rn = names["ad_group_ad"]
         campaign_id = _resource_id(campaign_rn)
         url = f"https://ads.google.com/aw/ads?campaignId={campaign_id}&__c={cid}"
-        # record the conventional step names first (the orchestrator copies them into external), then mutate
+        # ``mutate`` first, in one record holding every id (``ad_group_id`` / ``ad_group_ad_id`` are the
+        # keys the orchestrator's ``_ids`` falls back to): a job killed between the records below then
+        # resumes with ``mutate`` done instead of mutating again (duplicates); then the conventional names
+        ctx.record("mutate", aga_rn, campaign=campaign_rn, ad_group=ad_group_rn, ad_group_id=ad_group_rn, ad_group_ad_id=aga_rn,
+                   budget=names.get("campaign_budget", ""), assets=names["assets"], url=url)
         if "campaign" in names:
             ctx.record("campaign", campaign_rn, budget=names.get("campaign_budget", ""), status="PAUSED",
                        url=f"https://ads.google.com/aw/campaigns?campaignId={campaign_id}&__c={cid}")
         if "ad_group" in names:
             ctx.record("ad_set", ad_group_rn, status="ENABLED")
         ctx.record("ad", aga_rn, status="PAUSED", url=url, assets=names["assets"])
-        ctx.record("mutate", aga_rn, campaign=campaign_rn, ad_group=ad_group_rn, budget=names.get("campaign_budget", ""),
-                   assets=names["assets"], url=url)
 
     # --- status ---
 

@@ -116,11 +116,18 @@ def _kolony_api_class():
         """``FacebookAdsApi`` whose calls for the SDK's hard-coded video host go to
         ``settings.META_GRAPH_VIDEO_URL`` instead — the one place the video uploader is redirected."""
 
+        #: ``callback(video_id)`` run when the chunked upload's ``start`` phase answers (see ``_step_video``).
+        upload_started: Callable[[str], None] | None = None
+
         def call(self, method, path, params=None, headers=None, files=None, url_override=None, api_version=None):
-            if url_override and url_override.rstrip("/") == SDK_VIDEO_HOST:
+            video_host = bool(url_override) and url_override.rstrip("/") == SDK_VIDEO_HOST
+            if video_host:
                 url_override = settings.META_GRAPH_VIDEO_URL.rstrip("/")
-            return super().call(method, path, params=params, headers=headers, files=files, url_override=url_override,
-                                api_version=api_version)
+            response = super().call(method, path, params=params, headers=headers, files=files, url_override=url_override,
+                                    api_version=api_version)
+            if video_host and self.upload_started is not None and (params or {}).get("upload_phase") == "start":
+                self.upload_started(str((response.json() or {}).get("video_id") or ""))
+            return response
 
     return _KolonyApi
 
@@ -422,15 +429,46 @@ class MetaAdapter:
         ctx.record("ad_set", str(result["id"]), optimization_goal=params["optimization_goal"])
 
     def _step_video(self, ctx: PublishContext, api: Any, account_id: str) -> None:
+        """The SDK's chunked upload. Meta has no idempotency key, so the video id is saved (step
+        ``video_upload``) the moment the ``start`` phase returns it: a job killed after Meta
+        finished the upload but before ``video`` was recorded reuses that video (its
+        ``status.video_status`` is past ``upload``) instead of uploading a second copy; an upload
+        cut off mid-transfer is started again (Meta drops unfinished uploads)."""
         from facebook_business.adobjects.advideo import AdVideo  # type: ignore[import-untyped]
 
+        started = ctx.external_id("video_upload")
+        if started and self._upload_finished(api, started):
+            ctx.record("video", started, bytes=ctx.video_path.stat().st_size, resumed_upload=True)
+            return
         ctx.progress("video", 0.0)
+        api.upload_started = lambda video_id: ctx.record("video_upload", video_id) if video_id else None
         video = AdVideo(parent_id=account_id, api=api)
         video[AdVideo.Field.filepath] = str(ctx.video_path)
         video[AdVideo.Field.name] = f"{ctx.ad.name} ({ctx.publication.aspect_ratio})"[:255]
-        result = _call(lambda: video.remote_create())
+        try:
+            result = _call(lambda: video.remote_create())
+        finally:
+            api.upload_started = None
         ctx.record("video", str(result["id"]), bytes=ctx.video_path.stat().st_size)
         ctx.progress("video", 1.0)
+
+    def _upload_finished(self, api: Any, video_id: str) -> bool:
+        """Whether Meta has the whole file of an upload started earlier (``GET /<video_id>?fields=status``:
+        ``uploading_phase.status`` complete, else ``video_status`` processing / ready); False when the
+        video is gone or was cut off."""
+        from facebook_business.adobjects.advideo import AdVideo
+
+        try:
+            data = _call(lambda: AdVideo(video_id, api=api).api_get(fields=["status"]))
+        except PlatformError as exc:
+            if exc.transient or exc.auth:
+                raise
+            return False
+        status = (data.get("status") or {}) if hasattr(data, "get") else {}
+        phase = (status.get("uploading_phase") or {}).get("status", "")
+        if phase:
+            return phase == "complete"
+        return status.get("video_status") in ("processing", "ready")
 
     def _step_video_ready(self, ctx: PublishContext, api: Any, account_id: str) -> None:
         from facebook_business.adobjects.advideo import AdVideo

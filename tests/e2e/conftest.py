@@ -111,9 +111,9 @@ def asgi_server(transactional_db, settings, tmp_path):
 
 @pytest.fixture
 def rq_worker(transactional_db, settings, redis_conn, tmp_path):
-    """A real RQ worker on the default and render queues, against the test database."""
+    """A real RQ worker on the default, render and publish queues, against the test database."""
     log = open(tmp_path / "worker.log", "wb")
-    proc = subprocess.Popen([sys.executable, "manage.py", "rqworker", "render", "default", "--with-scheduler"],
+    proc = subprocess.Popen([sys.executable, "manage.py", "rqworker", "render", "default", "publish", "--with-scheduler"],
                             cwd=ROOT, env=_process_env(settings), stdout=log, stderr=subprocess.STDOUT)
     yield proc
     _stop(proc, log)
