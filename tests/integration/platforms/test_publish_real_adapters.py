@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -37,7 +38,7 @@ class Platform:
     """One platform's stand-in behind a uniform face for the tests below."""
 
     name: str
-    standin: object
+    standin: Any
     connection: PlatformConnection
 
     def counts(self) -> dict[str, int]:
