@@ -15,7 +15,7 @@ from videogen import services
 from videogen.models import VideoJob
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # plans: the autouse _plan_catalogue fixture re-seeds them after a flush
 def test_ten_concurrent_renders_for_three_renders_worth_of_credits(billing_on, alice_org, alice):
     set_plan(alice_org, "free")
     billing_account_refresh(organization=alice_org)

@@ -60,7 +60,7 @@ def test_my_submissions_and_recently_approved(board, client_for, alice, bob):
 def test_rows_show_poster_title_version_policy_age_and_state(board, client_for, dana):
     text = client_for(dana).get(APPROVALS).content.decode()
     assert "Cold brew" in text and "v1" in text and "Policy checks passed" in text
-    assert 'data-review-status="in_review"' in text and "submitted" in text and "ago" in text
+    assert 'data-review-status="in_review"' in text and "submitted just now" in text
     assert 'data-tab-count="waiting">2<' in text
 
 
