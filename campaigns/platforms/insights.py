@@ -202,11 +202,48 @@ def insights_sync(*, connection: PlatformConnection, since: dt.date | None = Non
             written = sum(_upsert(ad, rows) for ad, rows in by_ad.items())
             if written:
                 data_changed(connection.organization, insights=True)
-            return _finish_run(run, rows=written, pages=pages)
+            finished = _finish_run(run, rows=written, pages=pages)
+        _refresh_statuses(adapter=adapter, connection=connection, ads=ads)
+        return finished
     except Exception as exc:  # noqa: BLE001 - recorded on the run (the admin shows it) and retried by RQ
         if not isinstance(exc, (PlatformError, ValidationError)):
             log.exception("insights sync of connection %s failed", connection.pk)
         return _finish_run(run, error=_error_text(exc), pages=pages)
+
+
+def _refresh_statuses(*, adapter, connection: PlatformConnection, ads: dict[str, Ad]) -> int:
+    """After a sync, each published ad's platform status (delivery ``status``/``effective_status``,
+    review messages) from ``adapter.fetch_status``, stored in ``Ad.external[platform]`` with
+    ``synced_at``, so the campaign page's "Active" says what the platform says. A status that can't
+    be read is logged and left as it was (the insights are stored either way). Returns how many
+    ads were updated."""
+    fetch = getattr(adapter, "fetch_status", None)
+    if fetch is None:
+        return 0
+    updated = 0
+    for ad in ads.values():
+        try:
+            status = fetch(connection=connection, ad=ad) or {}
+        except Exception as exc:  # noqa: BLE001 - the sync's insights are stored; the old status stays shown
+            log.warning("insights sync: status of ad %s on %s not read: %s", ad.pk, connection.platform, exc)
+            continue
+        with transaction.atomic():
+            row = Ad.objects.select_for_update().filter(pk=ad.pk).first()
+            if row is None:
+                continue
+            entry = dict((row.external or {}).get(connection.platform) or {})
+            for key in ("status", "effective_status", "url"):
+                if status.get(key):
+                    entry[key] = str(status[key])
+            if "review" in status:
+                entry["review"] = [str(m) for m in list(status.get("review") or [])[:20]]
+            entry["synced_at"] = timezone.now().isoformat()
+            row.external = {**(row.external or {}), connection.platform: entry}
+            row.save(update_fields=["external", "updated_at"])
+            updated += 1
+    if updated:
+        data_changed(connection.organization)
+    return updated
 
 
 def _upsert(ad: Ad, rows: list[dict]) -> int:

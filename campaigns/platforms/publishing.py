@@ -237,6 +237,10 @@ def publication_create(*, render, ad_set: AdSet, platform: str, user, aspect_rat
         return _retry_locked(existing, user=user)
 
     ad = _fill_ad(render=render, ad_set=ad_set, ratio=ratio, platform=platform, user=user)
+    if not ad.destination_url:  # both platforms refuse an ad without one, after the campaign and video exist
+        raise ValidationError({"destination_url": [
+            f"The ad “{ad.name}” has no landing page URL; add it to the ad (or the brief's landing URL) before publishing: "
+            f"{platform.capitalize()} needs one for the call to action."]})
     pub = Publication(organization=organization, render=render, ad_set=ad_set, ad=ad, connection=conn, platform=platform,
                       aspect_ratio=ratio, created_by=user, steps={})
     _prefill_existing(pub, adapter=adapter, campaign=campaign, ad_set=ad_set)

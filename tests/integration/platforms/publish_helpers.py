@@ -82,6 +82,8 @@ def connect(org, platform="meta", *, token="tok-1", status="active"):  # noqa: S
 
 def approved_render(org, user, *, ratios=("9:16", "16:9"), title="Cold brew"):
     render = make_render(org, user, ratios=ratios, title=title)
+    render.job.brief = {**render.job.brief, "landing_url": "https://aurora.example/shop"}  # every platform needs one
+    render.job.save(update_fields=["brief"])
     render.review_status = "approved"
     render.submitted_by = user
     render.save(update_fields=["review_status", "submitted_by"])
