@@ -51,7 +51,7 @@ if [[ ${KOLONY_PLATFORM_STANDINS:-1} == 1 && -z ${META_APP_ID:-} && -z ${GOOGLE_
   fi
 fi
 
-say "Starting an RQ worker (queues default, render)"
+say "Starting an RQ worker (queues default, render, publish)"
 $PY manage.py rqworker default render publish --with-scheduler >var/log/worker.log 2>&1 &
 WORKER=$!
 # Sends jobs saved while Redis was down and re-queues jobs of killed workers, even while the worker is busy.
