@@ -1,12 +1,15 @@
 """Demo data of the review workflow (``make run`` → ``manage.py seed_demo``): a reviewer in the
-demo organization and the sample ad's latest version waiting for their review. Idempotent."""
+demo organization, the sample ad's v1 approved by them (ready to publish to the demo's connected
+stand-ins) and a v2 of the same cut waiting for their review. Idempotent."""
 
 from __future__ import annotations
 
 import os
 
+from django.core.exceptions import PermissionDenied, ValidationError
+
 from kolony.accounts.models import Membership, Role, User
-from videogen.models import VideoJob
+from videogen.models import Render, VideoJob
 from videogen.review import services
 from videogen.review.models import ReviewStatus
 
@@ -28,7 +31,19 @@ def seed_review(*, organization, user, job: VideoJob, stdout) -> None:
     if latest is None:
         stdout.write("Review: the sample ad is still rendering; submit it for review from its page when it is done.")
         return
-    if job.renders.filter(review_status=ReviewStatus.IN_REVIEW).exists() or latest.review_status != ReviewStatus.DRAFT:
-        return
+    if job.renders.exclude(review_status=ReviewStatus.DRAFT).exists() or latest.review_status != ReviewStatus.DRAFT:
+        return  # seeded before
     services.render_submit(render=latest, user=user, comment="First cut of the cold brew ad: check the end card and the 9:16 text.")
-    stdout.write(f"Review: v{latest.number} of ‘{job.title}’ waits for review at /studio/renders/{latest.pk}/.")
+    try:
+        services.render_approve(render=latest, user=reviewer, comment="Good to go for the summer launch.")
+    except (ValidationError, PermissionDenied) as exc:  # e.g. a blocking policy finding: it stays in review
+        stdout.write(f"Review: v{latest.number} of ‘{job.title}’ waits for review at /studio/renders/{latest.pk}/ "
+                     f"({'; '.join(getattr(exc, 'messages', [str(exc)]))}).")
+        return
+    second = Render.objects.create(
+        job=job, number=latest.number + 1, outputs=dict(latest.outputs), poster=latest.poster,
+        quality_metrics=latest.quality_metrics, performance=latest.performance, plan_snapshot=latest.plan_snapshot,
+        brief_snapshot=latest.brief_snapshot, created_by=user)
+    services.render_submit(render=second, user=user, comment="Second round before it goes to Reels: please take a look.")
+    stdout.write(f"Review: v{latest.number} of ‘{job.title}’ is approved (publish it from /studio/renders/{latest.pk}/); "
+                 f"v{second.number} waits for review at /studio/renders/{second.pk}/.")

@@ -1,4 +1,4 @@
-"""``make run``'s demo organization has a reviewer and a render waiting for review."""
+"""``make run``'s demo organization has a reviewer, an approved render to publish and a render waiting for review."""
 
 import io
 import json
@@ -32,8 +32,11 @@ def test_demo_has_a_reviewer_and_a_render_waiting_for_them(tmp_path, monkeypatch
     demo.seed(organization=org, user=owner, stdout=out)
     reviewer = authenticate(username=REVIEWER_EMAIL, password="demo-pass-long-1")
     assert reviewer is not None and reviewer.memberships.get(organization=org).role == "reviewer"
-    render = Render.objects.get(job__organization=org)
-    assert render.review_status == ReviewStatus.IN_REVIEW and render.submitted_by == owner
-    assert approvals_list(organization=org, user=reviewer, tab="waiting") == [render]
+    first, second = Render.objects.filter(job__organization=org).order_by("number")
+    assert first.review_status == ReviewStatus.APPROVED and first.decided_by == reviewer  # ready to publish
+    assert second.review_status == ReviewStatus.IN_REVIEW and second.submitted_by == owner
+    assert second.outputs == first.outputs  # the same files: v1 stays frozen, nothing re-rendered
+    assert approvals_list(organization=org, user=reviewer, tab="waiting") == [second]
+    assert f"/studio/renders/{second.pk}/" in out.getvalue()
     demo.seed(organization=org, user=owner, stdout=out)  # again: nothing new
-    assert Render.objects.filter(job__organization=org).count() == 1 and org.memberships.count() == 2
+    assert Render.objects.filter(job__organization=org).count() == 2 and org.memberships.count() == 2

@@ -40,7 +40,7 @@ def test_demo_import_uses_the_trace_cost(tmp_path, monkeypatch, trace_estimate):
     monkeypatch.setenv("KOLONY_SAMPLE_AD_DIR", str(tmp_path))
     org, user = seed_demo_org(password="demo-pass-long-1")
     job = demo.seed(organization=org, user=user, stdout=io.StringIO())
-    render = job.renders.get()
+    render = job.renders.get(number=1)
     expected = trace_estimate["usd"] if trace_estimate else cost_estimate(30.5)["usd"]
     assert render.performance == {"generation_time_seconds": 30.5, "model_used": "cpu-template/t", "cost_usd": expected}
     assert render.performance == render_performance(trace)
