@@ -68,6 +68,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from tests.fakes.threaded_server import ThreadedHTTPStandIn
+
 API_VERSION = "v26.0"
 OBJECTIVES = {"OUTCOME_APP_PROMOTION", "OUTCOME_AWARENESS", "OUTCOME_ENGAGEMENT", "OUTCOME_LEADS", "OUTCOME_SALES",
               "OUTCOME_TRAFFIC"}
@@ -160,7 +162,9 @@ def mp4_size(data: bytes) -> tuple[int, int] | None:
         pos += 4
 
 
-class MetaGraphStandIn:
+class MetaGraphStandIn(ThreadedHTTPStandIn):
+    thread_name = "meta-graph-standin"
+
     """A stateful Graph API server on ``host:port`` (0 = a free port) in a background thread."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, chunk_size: int = DEFAULT_CHUNK,
@@ -177,23 +181,6 @@ class MetaGraphStandIn:
         self.reset()
         handler = type("Handler", (_Handler,), {"standin": self})
         self.server = ThreadingHTTPServer((host, port), handler)
-        self.server.daemon_threads = True
-        self.thread: threading.Thread | None = None
-
-    # --- lifecycle ---
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> MetaGraphStandIn:
-        self.thread = threading.Thread(target=self.server.serve_forever, name="meta-graph-standin", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     # --- controls ---
     def reset(self) -> None:

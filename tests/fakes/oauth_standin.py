@@ -58,6 +58,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from tests.fakes.threaded_server import ThreadedHTTPStandIn
+
 META_APP_ID = "1234567890123456"
 META_APP_SECRET = "meta-standin-secret"
 GOOGLE_CLIENT_ID = "kolony-standin.apps.googleusercontent.com"
@@ -537,7 +539,7 @@ class OAuthHandler(BaseHTTPRequestHandler):
         self._send(200, {})
 
 
-class OAuthStandin:
+class OAuthStandin(ThreadedHTTPStandIn):
     """The stand-in as a Python handle: ``start()`` serves on 127.0.0.1 (``port=0``: a free one) in a
     daemon thread; ``base_url``; ``settings()`` the Django settings that point Kolony at it; the
     controls as methods; ``stop()``."""
@@ -545,25 +547,16 @@ class OAuthStandin:
     def __init__(self, *, port: int = 0, graph_upstream: str = "", verbose: bool = False, hang_seconds: float = 30):
         self.state = StandinState()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), OAuthHandler)
-        self.server.daemon_threads = True
         self.server.state = self.state  # type: ignore[attr-defined]
         self.server.graph_upstream = graph_upstream  # type: ignore[attr-defined]
         self.server.verbose = verbose  # type: ignore[attr-defined]
         self.server.hang_seconds = hang_seconds  # type: ignore[attr-defined]
-        self.thread: threading.Thread | None = None
+
+    thread_name = "oauth-standin"
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> OAuthStandin:
-        self.thread = threading.Thread(target=self.server.serve_forever, name="oauth-standin", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.url
 
     def settings(self, version: str = "v26.0") -> dict[str, str]:
         b = self.base_url
