@@ -9,7 +9,7 @@ and the real-time factor (seconds of video per second of wall time), beside:
     soundtrack) composed with MoviePy 2 the ordinary way and written with the same x264
     settings, and
 (b) the floor: FFmpeg encoding a plain 15 s clip (``testsrc2`` + a sine tone) at the same size
-    and settings (libx264 preset/CRF from ``videogen.render.formats``, AAC 192k).
+    and settings (libx264 preset/CRF from ``videogen.engine.render.formats``, AAC 192k).
 
 It also prints the job's shared, format-independent stages (layers, voice + music + loudness +
 the one AAC encode, checks) and the storyboard time.
@@ -35,13 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kolony.settings")
 
-from videogen.brief import load_brief, load_image  # noqa: E402
-from videogen.pipeline import run_pipeline  # noqa: E402
-from videogen.render.compositor import KB_ZOOM, TRANSITION_SECONDS  # noqa: E402
-from videogen.render.ffmpeg import ffmpeg_exe  # noqa: E402
-from videogen.render.formats import AUDIO_BITRATE, FORMATS, X264_CRF, X264_PRESET  # noqa: E402
-from videogen.render.layers import Canvas, grade, prepare_logo, render_plate, render_text_layer  # noqa: E402
-from videogen.render.styles import make_look  # noqa: E402
+from videogen.engine.brief import load_brief, load_image  # noqa: E402
+from videogen.engine.pipeline import run_pipeline  # noqa: E402
+from videogen.engine.render.compositor import KB_ZOOM, TRANSITION_SECONDS  # noqa: E402
+from videogen.engine.render.ffmpeg import ffmpeg_exe  # noqa: E402
+from videogen.engine.render.formats import AUDIO_BITRATE, FORMATS, X264_CRF, X264_PRESET  # noqa: E402
+from videogen.engine.render.layers import Canvas, grade, prepare_logo, render_plate, render_text_layer  # noqa: E402
+from videogen.engine.render.styles import make_look  # noqa: E402
 
 BRIEF = ROOT / "examples" / "coffee_brief.json"
 
@@ -150,10 +150,10 @@ def main() -> None:
         print(_load())
         if not args.skip_moviepy:
             # the soundtrack the engine made, re-created for MoviePy (the staging folder is gone)
-            from videogen.render import audio as audio_mod
-            from videogen.render.music import make_music
-            from videogen.render.tts import get_backend
-            from videogen.render.voiceover import build_voice_track
+            from videogen.engine.render import audio as audio_mod
+            from videogen.engine.render.music import make_music
+            from videogen.engine.render.tts import get_backend
+            from videogen.engine.render.voiceover import build_voice_track
 
             look = make_look(brief.style, brief.brand.colors)
             vt = build_voice_track(res.plan, get_backend("espeak-ng"), voice=brief.voice.voice, rate_wpm=brief.voice.rate_wpm)

@@ -2,7 +2,7 @@
 finished Studio renders an ad can use as its creative (the ad form's picker and
 ``GET /api/v1/ad-sets/<id>/creative-options/``).
 
-Ratios are the Studio's output formats (``videogen.render.formats.RATIOS``: 9:16, 1:1, 4:5, 16:9).
+Ratios are the Studio's output formats (``videogen.engine.render.formats.RATIOS``: 9:16, 1:1, 4:5, 16:9).
 Which ratio each placement shows comes from the platforms' published video specs (Meta's ads
 guide per placement; Google Ads' Demand Gen and YouTube video specs; DESIGN.md §6).
 """

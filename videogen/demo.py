@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from PIL import Image
 
-from videogen.render.formats import get_format
+from videogen.engine.render.formats import get_format
 
 from . import services
 from .footage import extract_frame

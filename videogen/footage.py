@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from videogen.render.ffmpeg import ffmpeg_exe
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 
 from .models import Asset, AssetKind
 from .uploads import asset_create_from_file, asset_local_path
@@ -21,13 +21,6 @@ logger = logging.getLogger(__name__)
 SHOT_THRESHOLD = 27.0
 MIN_SHOT_SECONDS = 0.5
 
-# Optional clean-up, each an FFmpeg filter: hqdn3d (3-D denoiser), eq (contrast/saturation lift
-# as a mild colour correction) and fps (frame-rate conversion to the output's 30 fps).
-CLEANUP_FILTERS = {
-    "denoise": "hqdn3d=4:3:6:4.5",
-    "color": "eq=contrast=1.06:saturation=1.12:gamma=1.02",
-    "fps": "fps=30",
-}
 
 
 def detect_shots(path: Path, *, threshold: float = SHOT_THRESHOLD) -> list[tuple[float, float]]:

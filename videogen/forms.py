@@ -1,9 +1,9 @@
-"""The wizard's brief form. Field rules mirror the engine's brief schema (``videogen.brief``), which
+"""The wizard's brief form. Field rules mirror the engine's brief schema (``videogen.engine.brief``), which
 has the final word when the job is created."""
 
 from django import forms
 
-from videogen.brief import MAX_IMAGES
+from videogen.engine.brief import MAX_IMAGES
 
 from .models import AssetKind, Voice
 

@@ -108,7 +108,7 @@ def voice_library_sync() -> int:
     plus a female variant (``<code>+f3``) of :data:`FEMALE_LANGUAGES`; each row's
     ``emotion_profile`` from :func:`voice_profile` (curated list, gender, quality).
     Returns the number of active voices; 0 (and a warning) when espeak-ng is missing."""
-    from videogen.render.tts import TTSUnavailable, list_voices
+    from videogen.engine.render.tts import TTSUnavailable, list_voices
 
     from .models import Voice
 
@@ -155,7 +155,7 @@ def voice_sample(voice) -> Path:
     import numpy as np
     from django.core.files.base import ContentFile
 
-    from videogen.render.tts import SAMPLE_RATE, get_backend
+    from videogen.engine.render.tts import SAMPLE_RATE, get_backend
 
     if voice.sample_audio and voice.sample_audio.storage.exists(voice.sample_audio.name):
         return Path(voice.sample_audio.path)

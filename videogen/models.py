@@ -14,8 +14,10 @@ from django_fsm import FSMField, transition
 
 from kolony.tenancy import OrgOwned
 from videogen.review.models import APPROVED_STATES, PolicyFinding, RenderComment, ReviewStatus, Severity
+from videogen.variants.models import VariantFactor, VariantSet, VariantSetStatus
 
-__all__ = ["PolicyFinding", "RenderComment", "ReviewStatus", "Severity"]  # the review models live in videogen/review/
+# the review models live in videogen/review/, the variant sets in videogen/variants/
+__all__ = ["PolicyFinding", "RenderComment", "ReviewStatus", "Severity", "VariantFactor", "VariantSet", "VariantSetStatus"]
 
 
 class AssetKind(models.TextChoices):
@@ -186,6 +188,9 @@ class VideoJob(OrgOwned):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    variant_set = models.ForeignKey(VariantSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs",
+                                    help_text="The variant set this job is one variant of (issue 17)")
+    variant_level = models.CharField(max_length=200, blank=True, help_text="This variant's value of the set's factor, e.g. the hook line")
 
     class Meta:
         db_table = "video_generation_jobs"
@@ -343,6 +348,10 @@ class Render(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     policy_status = models.CharField(max_length=10, blank=True)
     policy_checked_at = models.DateTimeField(null=True, blank=True)
+    variant_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="variants",
+                                   help_text="The control render this version is a variant of")
+    variant_factor = models.CharField(max_length=24, blank=True)
+    variant_level = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["job_id", "-number"]

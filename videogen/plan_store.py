@@ -1,14 +1,14 @@
 """Storing a job's scene plan as :class:`~videogen.models.Scene` rows, and back.
 
-The engine's :class:`videogen.planner.schema.ScenePlan` refers to photos by ``image_index`` into
+The engine's :class:`videogen.engine.planner.schema.ScenePlan` refers to photos by ``image_index`` into
 ``brief.images``; the Studio stores the photo as an asset on each scene, so a swap is one field.
 A *snapshot* is the plain list of scene dicts (with ``image_asset_id``) used by edit history.
 """
 
 from __future__ import annotations
 
-from videogen.planner.schema import Scene as PlanScene
-from videogen.planner.schema import ScenePlan, Visual
+from videogen.engine.planner.schema import Scene as PlanScene
+from videogen.engine.planner.schema import ScenePlan, Visual
 
 from .models import Scene, VideoJob
 

@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import Max
 
 from kolony.accounts.services import audit_log
-from videogen.pipeline import RenderCancelled, cost_estimate, run_pipeline
-from videogen.render.formats import get_format
+from videogen.engine.pipeline import RenderCancelled, cost_estimate, run_pipeline
+from videogen.engine.render.formats import get_format
 
 from . import credits
 from .footage import extract_frame
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 def render_performance(trace: dict, seconds: float | None = None) -> dict:
     """``Render.performance`` of a finished render: ``{"generation_time_seconds", "model_used",
     "cost_usd"}``, the cost being the trace's own ``cost_estimate`` (one rate, one source:
-    :func:`videogen.pipeline.cost_estimate`), so the job's ``trace.json`` and the render agree.
+    :func:`videogen.engine.pipeline.cost_estimate`), so the job's ``trace.json`` and the render agree.
     ``seconds`` defaults to the trace's ``generation_time_seconds``."""
     seconds = float(trace.get("generation_time_seconds") or 0) if seconds is None else float(seconds)
     estimate = trace.get("cost_estimate") or cost_estimate(seconds)

@@ -7,8 +7,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from kolony.core.request_validation import parse_id
 from kolony.tenancy import get_for_org_or_404, org_queryset
 
+from .engine.render.formats import RATIOS
 from .models import Asset, AssetKind, EditOperation, Render, Scene, VideoJob, Voice, WorkflowTemplate
-from .render.formats import RATIOS
 
 
 def video_job_list(*, organization, status: str = "") -> QuerySet[VideoJob]:
@@ -136,11 +136,11 @@ def render_quality(*, render: Render, assets: dict[str, Asset] | None = None) ->
 
 
 def render_findings(*, render: Render, assets: dict[str, Asset] | None = None) -> list[dict]:
-    """What the marketer can act on in ``render`` (see :func:`videogen.render.quality.findings`):
+    """What the marketer can act on in ``render`` (see :func:`videogen.engine.render.quality.findings`):
     ``[{kind, text, ratios}]``. Reads the job's trace when ``render`` is its latest (scene
     numbers, voiceover and logo notes), else each MP4's stored checks; photos from the render's
     plan snapshot. ``assets``: :func:`render_assets` of the render when already fetched."""
-    from .render.quality import findings
+    from .engine.render.quality import findings
 
     job = render.job
     trace = job.trace or {}
@@ -208,7 +208,7 @@ def _brief_defaults() -> dict:
     """The brief's optional fields at their defaults (what a brief that leaves them out means), flattened."""
     from pydantic import BaseModel
 
-    from .brief import Brief
+    from .engine.brief import Brief
 
     out = {}
     for name, f in Brief.model_fields.items():
@@ -220,7 +220,7 @@ def _brief_defaults() -> dict:
 
 def _show(value, field: str = "") -> str:
     if field == "music.mood":
-        from .render.music import MOOD_LABELS
+        from .engine.render.music import MOOD_LABELS
 
         return MOOD_LABELS.get(str(value), str(value))
     if value in (None, "", []):

@@ -20,9 +20,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from kolony.accounts.services import audit_log
 from kolony.tenancy import org_queryset
-from videogen.brief import Brief, BriefError, brief_from_dict, is_asset_id
-from videogen.planner import plan_scenes
-from videogen.planner.schema import (
+from videogen.engine.brief import Brief, BriefError, brief_from_dict, is_asset_id
+from videogen.engine.planner import plan_scenes
+from videogen.engine.planner.schema import (
     DURATION_STEP,
     MAX_SCENE_SECONDS,
     MAX_SCENES,
@@ -323,7 +323,7 @@ def scene_trim_clip(*, job: VideoJob, user, scene_key: str, clip: Asset, start: 
                     expected_version: int | None = None) -> VideoJob:
     """Uses ``start`` seconds onward of an uploaded clip as the scene's picture (trimmed to the
     scene's duration, reframed per aspect ratio; ``cleanup`` ⊂ {denoise, color, fps})."""
-    from .footage import CLEANUP_FILTERS
+    from .engine.render.clips import CLEANUP_FILTERS
 
     if clip.organization_id != job.organization_id or clip.kind != AssetKind.VIDEO:
         raise ValidationError({"clip": ["Choose one of this organization's uploaded clips."]})

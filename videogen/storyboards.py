@@ -16,8 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404
 
-from videogen.pipeline import run_pipeline
-from videogen.render.formats import FORMATS
+from videogen.engine.pipeline import run_pipeline
+from videogen.engine.render.formats import FORMATS
 
 from . import services
 from .models import VideoJob

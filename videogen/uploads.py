@@ -20,8 +20,8 @@ from django.core.files import File
 from django.db import transaction
 from PIL import Image
 
-from videogen.brief import check_image
-from videogen.render.ffmpeg import ffmpeg_exe, ffprobe_exe
+from videogen.engine.brief import check_image
+from videogen.engine.render.ffmpeg import ffmpeg_exe, ffprobe_exe
 
 from .models import Asset, AssetKind
 
@@ -156,7 +156,7 @@ def photo_size_warnings(*, width: int | None, height: int | None, ratios=None) -
     photo at least 720 px wide or 1280 px tall."; empty when the size is unknown or large enough."""
     import math
 
-    from videogen.render.formats import FORMATS, RATIOS
+    from videogen.engine.render.formats import FORMATS, RATIOS
 
     if not width or not height:
         return []

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from kolony.core.request_validation import parse_id, query_params
 from kolony.core.service_errors import apply_service_errors, errors_as_text
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can
-from videogen.render.formats import RATIOS
+from videogen.engine.render.formats import RATIOS
 
 from . import credits, selectors, services
 from .forms import PLACEMENTS, BriefForm
@@ -294,7 +294,7 @@ def asset_upload(request):
         return JsonResponse({"detail": exc.messages[0], "errors": {"file": exc.messages}}, status=400)
     from django.urls import reverse
 
-    from .render.formats import RATIOS
+    from .engine.render.formats import RATIOS
     from .uploads import asset_warnings
 
     ratios = [r for r in request.POST.getlist("aspect_ratios") if r in RATIOS] or None

@@ -166,7 +166,7 @@ def fmt_time(seconds: float | None) -> str:
 
 def check_claims(ctx: Context) -> list[Draft]:
     """Claims in every scene's on-screen text, subtext and voiceover; the captions are the
-    voiceover burned into every format (:mod:`videogen.render.captions`), so a voiceover finding
+    voiceover burned into every format (:mod:`videogen.engine.render.captions`), so a voiceover finding
     covers them too (its message says so)."""
     out: list[Draft] = []
     for i, scene in enumerate(ctx.scenes):
@@ -271,7 +271,7 @@ def check_landing_url(ctx: Context) -> list[Draft]:
 
 
 def _frame_size(ratio: str, asset) -> tuple[int, int]:
-    from videogen.render.formats import FORMATS
+    from videogen.engine.render.formats import FORMATS
 
     if ratio in FORMATS:
         return FORMATS[ratio].size
@@ -285,7 +285,7 @@ def _quality(asset) -> dict:
 
 def check_safe_zones(ctx: Context) -> list[Draft]:
     """Every text box, caption box and logo the engine drew (recorded per scene and format, see
-    :class:`videogen.pipeline.PipelineResult`) against each placement's safe zone for that
+    :class:`videogen.engine.pipeline.PipelineResult`) against each placement's safe zone for that
     format. A render made before boxes were recorded gets one warning asking for a re-render."""
     out: list[Draft] = []
     unrecorded = []
@@ -352,7 +352,7 @@ def _probe(asset) -> dict:
     quality = _quality(asset)
     probe = dict(quality.get("probe") or {})
     if not probe:
-        from videogen.render.ffmpeg import ffprobe
+        from videogen.engine.render.ffmpeg import ffprobe
 
         with _local_file(asset) as path:
             data = ffprobe(path)

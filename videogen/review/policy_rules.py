@@ -494,7 +494,7 @@ SKIPPABLE_MIN_SECONDS = 12.0
 #: Aspect-ratio tolerance of an output against its nominal ratio (Meta ads guide: 1 % for Stories/Reels).
 RATIO_TOLERANCE = 0.01
 #: Loudness: −14 LUFS integrated ± 1 LU, true peak ≤ −1 dBTP (YouTube's playback normalisation
-#: target; DESIGN §6; :mod:`videogen.render.formats`).
+#: target; DESIGN §6; :mod:`videogen.engine.render.formats`).
 TARGET_LUFS = -14.0
 LUFS_TOLERANCE = 1.0
 MAX_TRUE_PEAK = -1.0

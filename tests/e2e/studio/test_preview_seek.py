@@ -9,8 +9,8 @@ import pytest
 
 from tests.e2e.helpers import sign_in
 from videogen import services
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 from videogen.models import AssetKind, Render
-from videogen.render.ffmpeg import ffmpeg_exe
 from videogen.uploads import asset_create_from_file, asset_create_from_upload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

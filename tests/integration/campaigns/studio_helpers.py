@@ -5,8 +5,8 @@ import tempfile
 from pathlib import Path
 
 from tests.fixtures.campaigns import real_mp4
+from videogen.engine.render.formats import FORMATS
 from videogen.models import AssetKind, JobStatus, Render, VideoJob
-from videogen.render.formats import FORMATS
 from videogen.uploads import asset_create_from_file
 
 # A small clip per ratio (the real sizes are recorded on the asset, as the renderer does).

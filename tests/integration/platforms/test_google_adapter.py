@@ -18,7 +18,7 @@ from campaigns import services
 from campaigns.models import PlatformConnection
 from campaigns.platforms import google
 from campaigns.platforms.base import PlatformError, PublishContext
-from videogen.render.ffmpeg import ffmpeg_exe
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 
 pytestmark = pytest.mark.django_db
 CID = "1234567890"

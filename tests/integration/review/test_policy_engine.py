@@ -4,10 +4,10 @@ YouTube bumper exactly 6 s long)."""
 
 import pytest
 
-from videogen.brief import brief_from_dict
+from videogen.engine.brief import brief_from_dict
+from videogen.engine.pipeline import run_pipeline
+from videogen.engine.render.formats import FORMATS, Box
 from videogen.models import AssetKind, Render, VideoJob
-from videogen.pipeline import run_pipeline
-from videogen.render.formats import FORMATS, Box
 from videogen.review.policy import policy_check
 from videogen.uploads import asset_create_from_file
 

@@ -10,8 +10,8 @@ from django.contrib.auth import authenticate
 from kolony.core.demo import seed_demo_org
 from tests.integration.review.helpers import passing_policy
 from videogen import demo
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 from videogen.models import Render
-from videogen.render.ffmpeg import ffmpeg_exe
 from videogen.review.demo import REVIEWER_EMAIL
 from videogen.review.models import ReviewStatus
 from videogen.review.selectors import approvals_list

@@ -6,8 +6,8 @@ import pytest
 
 from kolony.core.demo import seed_demo_org
 from videogen import demo
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 from videogen.models import JobStatus, VideoJob
-from videogen.render.ffmpeg import ffmpeg_exe
 
 pytestmark = pytest.mark.django_db
 

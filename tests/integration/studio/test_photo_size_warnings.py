@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from videogen import services
-from videogen.render.formats import FORMATS, RATIOS
+from videogen.engine.render.formats import FORMATS, RATIOS
 from videogen.uploads import SOFT_UPSCALE, asset_create_from_upload, photo_size_warnings
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from django.urls import reverse
 from PIL import Image
 
 from videogen import services
+from videogen.engine.render.ffmpeg import ffmpeg_exe
+from videogen.engine.render.formats import RATIOS, get_format
 from videogen.models import Asset, Render
-from videogen.render.ffmpeg import ffmpeg_exe
-from videogen.render.formats import RATIOS, get_format
 from videogen.rendering import _store_render
 
 SMALL = {"9:16": "108x192", "1:1": "144x144", "4:5": "144x180", "16:9": "192x108"}  # each format's shape, small

@@ -58,7 +58,7 @@ def redis_switch(settings, redis_conn):
 
 @pytest.fixture
 def clip_bytes(tmp_path):
-    from videogen.render.ffmpeg import ffmpeg_exe
+    from videogen.engine.render.ffmpeg import ffmpeg_exe
 
     path = tmp_path / "clip.mp4"
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=320x180:r=30:d=2",

@@ -9,8 +9,8 @@ import pytest
 
 from kolony.core.demo import seed_demo_org
 from videogen import demo
-from videogen.pipeline import CPU_COST_PER_SECOND, cost_estimate
-from videogen.render.ffmpeg import ffmpeg_exe
+from videogen.engine.pipeline import CPU_COST_PER_SECOND, cost_estimate
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 from videogen.rendering import render_performance, video_job_render
 
 pytestmark = pytest.mark.django_db

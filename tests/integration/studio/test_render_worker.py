@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db import connection
 
 from videogen import services
+from videogen.engine.render.ffmpeg import ffprobe_exe
 from videogen.models import Asset, JobStatus, Scene, VideoJob
-from videogen.render.ffmpeg import ffprobe_exe
 from videogen.rendering import video_job_render
 from videogen.tasks import render_video_job_failed
 
@@ -240,8 +240,8 @@ def django_rq_queue(name):
 def test_a_shot_of_uploaded_footage_becomes_a_scene(job, alice, alice_org, upload_asset, tmp_path, client_for):
     from PIL import Image
 
+    from videogen.engine.render.ffmpeg import ffmpeg_exe
     from videogen.footage import extract_frame
-    from videogen.render.ffmpeg import ffmpeg_exe
 
     clip_path = tmp_path / "clip.mp4"
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=red:s=640x360:r=30:d=1.5",

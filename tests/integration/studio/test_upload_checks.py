@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from campaigns.models import Ad
 from tests.fixtures.campaigns import real_mp4
 from videogen import services
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 from videogen.models import Asset, AssetKind
-from videogen.render.ffmpeg import ffmpeg_exe
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

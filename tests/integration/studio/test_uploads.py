@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 from videogen.footage import footage_analyse
 from videogen.models import Asset, AssetKind
-from videogen.render.ffmpeg import ffmpeg_exe
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from videogen.brief import brief_from_dict
-from videogen.pipeline import run_pipeline
-from videogen.planner import plan_scenes
-from videogen.render.ffmpeg import ffmpeg_exe
+from videogen.engine.brief import brief_from_dict
+from videogen.engine.pipeline import run_pipeline
+from videogen.engine.planner import plan_scenes
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 
 pytestmark = pytest.mark.slow
 

@@ -6,11 +6,11 @@ import subprocess
 import numpy as np
 import pytest
 
-from videogen.brief import BriefError, brief_from_dict
-from videogen.pipeline import run_pipeline
-from videogen.render.ffmpeg import ffmpeg_exe
-from videogen.render.music import MOODS, make_bed
-from videogen.render.styles import make_look
+from videogen.engine.brief import BriefError, brief_from_dict
+from videogen.engine.pipeline import run_pipeline
+from videogen.engine.render.ffmpeg import ffmpeg_exe
+from videogen.engine.render.music import MOODS, make_bed
+from videogen.engine.render.styles import make_look
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +99,7 @@ def test_a_brief_without_music_keeps_the_styles_bed(brief_data, brief_dir):
 def test_no_music_with_no_voiceover_line_keeps_the_styles_bed(brief_data, brief_dir, tmp_path):
     """A plan whose scenes all have empty voiceovers and no music would be silent (and loudness
     normalisation of silence fails): the style's bed is kept and the trace says so."""
-    from videogen.planner import plan_scenes
+    from videogen.engine.planner import plan_scenes
 
     brief = brief_from_dict({**brief_data, "duration": 6, "aspect_ratios": ["1:1"], "music": {"mood": "none"}}, brief_dir)
     plan = plan_scenes(brief).plan

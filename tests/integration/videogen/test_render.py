@@ -6,12 +6,12 @@ import subprocess
 
 import pytest
 
-from videogen.brief import brief_from_dict
-from videogen.pipeline import PHASE_WEIGHTS, RenderCancelled, run_pipeline
-from videogen.planner import plan_scenes
-from videogen.planner.schema import ScenePlan
-from videogen.render.ffmpeg import ffmpeg_exe
-from videogen.render.quality import mp4_boxes
+from videogen.engine.brief import brief_from_dict
+from videogen.engine.pipeline import PHASE_WEIGHTS, RenderCancelled, run_pipeline
+from videogen.engine.planner import plan_scenes
+from videogen.engine.planner.schema import ScenePlan
+from videogen.engine.render.ffmpeg import ffmpeg_exe
+from videogen.engine.render.quality import mp4_boxes
 
 pytestmark = pytest.mark.slow
 
@@ -63,8 +63,8 @@ def test_render_meets_the_output_spec(short_brief, tmp_path, assert_mp4_spec):
     assert len(list(res.storyboard["9:16"])) == len(res.plan.scenes)
     # the picture checks ran on the encoder's frames inside the encode run; decoding the output
     # file instead gives the same verdicts
-    from videogen.render.formats import FORMATS
-    from videogen.render.quality import analyze
+    from videogen.engine.render.formats import FORMATS
+    from videogen.engine.render.quality import analyze
 
     again = analyze(res.outputs["9:16"], FORMATS["9:16"], 6.0)
     tapped = res.quality["9:16"]

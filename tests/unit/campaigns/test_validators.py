@@ -89,7 +89,7 @@ def _webm() -> bytes:
     import tempfile
     from pathlib import Path
 
-    from videogen.render.ffmpeg import ffmpeg_exe
+    from videogen.engine.render.ffmpeg import ffmpeg_exe
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "a.webm"

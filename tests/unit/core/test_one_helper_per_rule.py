@@ -1,5 +1,5 @@
 """Each rule lives in one helper: the page-cache protocol (kolony.pagecache), the CPU cost rate
-(videogen.pipeline.cost_estimate), the service-error → form adapter (kolony.core.service_errors).
+(videogen.engine.pipeline.cost_estimate), the service-error → form adapter (kolony.core.service_errors).
 These checks read the source so that a fifth copy of a protocol fails the suite, not a review."""
 
 import re
@@ -23,7 +23,7 @@ def test_only_the_page_cache_helper_talks_to_the_versioned_cache():
 
 def test_one_cpu_cost_rate():
     rates = sorted(name for name, text in _sources() if re.search(r"CPU_COST\w*\s*=|/\s*3600\b.*cost|cost.*/\s*3600\b", text))
-    assert rates == ["videogen/pipeline.py"]
+    assert rates == ["videogen/engine/pipeline.py"]
 
 
 def test_one_service_error_adapter():

@@ -6,7 +6,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from videogen.brief import BriefError, brief_from_dict, load_brief
+from videogen.engine.brief import BriefError, brief_from_dict, load_brief
 
 
 def problems(data, base, **kw) -> list[str]:
@@ -81,7 +81,7 @@ def test_12000_pixel_wide_image_is_accepted(brief_data, brief_dir):
     Image.new("RGB", (12_000, 500), (200, 120, 40)).save(brief_dir / "wide.jpg")
     brief_data["images"] = ["wide.jpg"]
     brief = brief_from_dict(brief_data, brief_dir)
-    from videogen.brief import WORKING_IMAGE_SIDE, load_image
+    from videogen.engine.brief import WORKING_IMAGE_SIDE, load_image
 
     assert max(load_image(brief.images[0]).size) == WORKING_IMAGE_SIDE
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from videogen.render.captions import write_ass
-from videogen.render.ffmpeg import run_ffmpeg
-from videogen.render.formats import FORMATS
-from videogen.render.styles import make_look
-from videogen.render.voiceover import Cue, phrases
+from videogen.engine.render.captions import write_ass
+from videogen.engine.render.ffmpeg import run_ffmpeg
+from videogen.engine.render.formats import FORMATS
+from videogen.engine.render.styles import make_look
+from videogen.engine.render.voiceover import Cue, phrases
 
 
 def test_phrases_split_long_lines_and_drop_emoji():

@@ -7,11 +7,11 @@ import typing
 
 import pytest
 
-from videogen.brief import BriefError, ClipSource, brief_from_dict
-from videogen.planner import plan_scenes
-from videogen.planner.schema import Visual
-from videogen.render.clips import ClipError, cleanup_chain, keyframe_time, probe_clip
-from videogen.render.ffmpeg import ffmpeg_exe
+from videogen.engine.brief import BriefError, ClipSource, brief_from_dict
+from videogen.engine.planner import plan_scenes
+from videogen.engine.planner.schema import Visual
+from videogen.engine.render.clips import ClipError, cleanup_chain, keyframe_time, probe_clip
+from videogen.engine.render.ffmpeg import ffmpeg_exe
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_bad_cleanup_and_negative_start_with_other_problems(brief_data, brief_di
 
 
 def test_cleanup_names_match_the_studio_filters():
-    from videogen.footage import CLEANUP_FILTERS
+    from videogen.engine.render.clips import CLEANUP_FILTERS
 
     names = typing.get_args(typing.get_args(ClipSource.model_fields["cleanup"].annotation)[0])
     assert set(names) == set(CLEANUP_FILTERS)

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from videogen.planner.schema import Scene, Visual
-from videogen.render.formats import FORMATS
-from videogen.render.layers import Canvas, logo_layer, prepare_logo, render_text_layer
-from videogen.render.styles import make_look
-from videogen.render.text import FontSet, draw_block, fit_text
+from videogen.engine.planner.schema import Scene, Visual
+from videogen.engine.render.formats import FORMATS
+from videogen.engine.render.layers import Canvas, logo_layer, prepare_logo, render_text_layer
+from videogen.engine.render.styles import make_look
+from videogen.engine.render.text import FontSet, draw_block, fit_text
 
 TEXTS = {
     "short": "Cold brew",

@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from videogen.brief import brief_from_dict
-from videogen.planner import plan_scenes
+from videogen.engine.brief import brief_from_dict
+from videogen.engine.planner import plan_scenes
 
 GOOD = {
     "scenes": [

@@ -2,11 +2,11 @@
 
 import pytest
 
-from videogen.brief import brief_from_dict
-from videogen.planner import plan_scenes
-from videogen.planner.copy import word_count
-from videogen.planner.rules import max_words
-from videogen.planner.schema import ScenePlan
+from videogen.engine.brief import brief_from_dict
+from videogen.engine.planner import plan_scenes
+from videogen.engine.planner.copy import word_count
+from videogen.engine.planner.rules import max_words
+from videogen.engine.planner.schema import ScenePlan
 
 
 @pytest.fixture

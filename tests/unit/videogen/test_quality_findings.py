@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from videogen.render.quality import findings
+from videogen.engine.render.quality import findings
 
 SCENES = [{"id": "s1", "start": 0.0, "duration": 3.0}, {"id": "s2", "start": 3.0, "duration": 4.0},
           {"id": "s3", "start": 7.0, "duration": 3.0}]

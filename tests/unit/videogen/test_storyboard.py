@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from videogen.brief import brief_from_dict
-from videogen.pipeline import run_pipeline
+from videogen.engine.brief import brief_from_dict
+from videogen.engine.pipeline import run_pipeline
 
 
 def test_storyboard_only_is_deterministic(brief_data, brief_dir, tmp_path):

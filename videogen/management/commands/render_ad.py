@@ -12,9 +12,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from videogen.brief import BriefError, load_brief
-from videogen.render.fonts import FontNotFoundError
-from videogen.render.formats import RATIOS
+from videogen.engine.brief import BriefError, load_brief
+from videogen.engine.render.fonts import FontNotFoundError
+from videogen.engine.render.formats import RATIOS
 
 
 class Command(BaseCommand):
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         sys.exit(2)
 
     def handle(self, *args, **opts):
-        from videogen.pipeline import RenderCancelled, run_pipeline
+        from videogen.engine.pipeline import RenderCancelled, run_pipeline
 
         problems: list[str] = []
         formats = None

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from videogen.render.ffmpeg import ffprobe, run_ffmpeg
-from videogen.render.formats import AUDIO_RATE, FPS, TARGET_LUFS, TARGET_TRUE_PEAK, FormatSpec
+from videogen.engine.render.ffmpeg import ffprobe, run_ffmpeg
+from videogen.engine.render.formats import AUDIO_RATE, FPS, TARGET_LUFS, TARGET_TRUE_PEAK, FormatSpec
 
 DURATION_TOLERANCE = 0.1  # s (DESIGN §6)
 LOUDNESS_TOLERANCE = 1.0  # LU (DESIGN §6)
@@ -145,7 +145,7 @@ class QualityReport:
 
 @dataclass
 class VideoTap:
-    """The analysis branch of an encode run (:func:`videogen.render.compositor.render_format`):
+    """The analysis branch of an encode run (:func:`videogen.engine.render.compositor.render_format`):
     ``samples``: raw grey frames, ``SAMPLE_WIDTH`` px wide, ``SAMPLE_FPS`` per second;
     ``lumas``: raw grey 16×16 thumbnails of every frame; ``log``: FFmpeg's stderr holding the
     ``blackdetect``/``freezedetect`` lines (filled in by the encode)."""
@@ -313,7 +313,7 @@ def findings(
     ``low_contrast``, ``clipping``, ``quiet``, ``loud``, ``peaks``, ``silence``,
     ``voice_sped_up``, ``voice_dropped``, ``music_kept``, ``logo_keyed``, ``logo_badge``,
     ``photo_missing``, ``photo_low_res``. Empty when there is nothing to fix."""
-    from videogen.render.formats import FORMATS
+    from videogen.engine.render.formats import FORMATS
 
     timeline: list[tuple[int, float, float]] = []
     numbers: dict[str, int] = {}

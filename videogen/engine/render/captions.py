@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from videogen.render.formats import FormatSpec
-from videogen.render.styles import Look, on_color, shade
-from videogen.render.voiceover import Cue
+from videogen.engine.render.formats import FormatSpec
+from videogen.engine.render.styles import Look, on_color, shade
+from videogen.engine.render.voiceover import Cue
 
 CAPTION_FONT = "DejaVu Sans"  # fonts-dejavu-core; CJK falls back through fontconfig to Noto Sans CJK
 

@@ -9,7 +9,7 @@ Python never touches a frame.
 A scene with an uploaded clip (:class:`ClipInput`) takes its picture from the clip instead of a
 plate: the clip is decoded from its start (input seeking), converted to 30 fps, scaled to cover
 the frame and centre-cropped, cleaned up (``hqdn3d``/``eq`` from
-:data:`videogen.footage.CLEANUP_FILTERS`), padded by repeating its last frame (``tpad``) when it
+:data:`videogen.engine.render.clips.CLEANUP_FILTERS`), padded by repeating its last frame (``tpad``) when it
 is shorter than the scene, and the scrim PNG is laid over it before the same text overlay.
 """
 
@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from videogen.planner.schema import ScenePlan
-from videogen.render.ffmpeg import run_ffmpeg
-from videogen.render.formats import AUDIO_BITRATE, AUDIO_RATE, FPS, GOP_FRAMES, X264_CRF, X264_PRESET, FormatSpec
+from videogen.engine.planner.schema import ScenePlan
+from videogen.engine.render.ffmpeg import run_ffmpeg
+from videogen.engine.render.formats import AUDIO_BITRATE, AUDIO_RATE, FPS, GOP_FRAMES, X264_CRF, X264_PRESET, FormatSpec
 
 if TYPE_CHECKING:
-    from videogen.render.quality import VideoTap
+    from videogen.engine.render.quality import VideoTap
 
 TRANSITION_FRAMES = 14
 TRANSITION_SECONDS = TRANSITION_FRAMES / FPS  # ≈0.47 s
@@ -103,7 +103,7 @@ def _clip_chain(clip: ClipInput, frames: int, w: int, h: int) -> str:
     """Filters turning a clip input (already seeked to ``clip.start``) into exactly ``frames``
     frames at 30 fps, ``w``×``h``, yuv420p: fps conversion, cover-scale + centre crop, clean-up,
     then the last frame repeated if the clip runs out (never a black gap)."""
-    from videogen.render.clips import cleanup_chain, cleanup_filters
+    from videogen.engine.render.clips import cleanup_chain, cleanup_filters
 
     chain = ["setpts=PTS-STARTPTS", cleanup_filters()["fps"],
              f"scale={w}:{h}:force_original_aspect_ratio=increase:flags=bicubic", f"crop={w}:{h}", "setsar=1"]
@@ -204,7 +204,7 @@ def build_filtergraph(
 def encode_args(total_seconds: float, *, audio_copy: bool = False) -> list[str]:
     """Output options for DESIGN §6: H.264 High yuv420p 30 fps CFR, AAC-LC 48 kHz stereo,
     faststart, no edit lists, exact frame count. ``audio_copy``: the audio input is already
-    AAC-LC 48 kHz stereo (:func:`videogen.render.audio.encode_aac`) and is copied, not re-encoded."""
+    AAC-LC 48 kHz stereo (:func:`videogen.engine.render.audio.encode_aac`) and is copied, not re-encoded."""
     frames = int(round(total_seconds * FPS))
     audio = (["-c:a", "copy"] if audio_copy else
              ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", AUDIO_BITRATE, "-ar", str(AUDIO_RATE), "-ac", "2"])
@@ -228,14 +228,14 @@ def render_format(
     """Render one format to ``out_path`` (one FFmpeg run, one encode). Returns the command line.
 
     ``audio_wav``: the soundtrack; a WAV is encoded to AAC here, or with ``audio_copy`` an M4A
-    from :func:`videogen.render.audio.encode_aac` is copied. ``tap``: when given, the frames
+    from :func:`videogen.engine.render.audio.encode_aac` is copied. ``tap``: when given, the frames
     sent to the encoder are also analysed in the same run (black/freeze detection, 4 fps
-    thumbnails, per-frame luma; see :func:`videogen.render.quality.tap_filters`) and
+    thumbnails, per-frame luma; see :func:`videogen.engine.render.quality.tap_filters`) and
     ``tap.log`` receives FFmpeg's log, so the checks need not decode the output again.
 
-    Raises :class:`videogen.render.ffmpeg.FFmpegError` or ``RenderCancelled``.
+    Raises :class:`videogen.engine.render.ffmpeg.FFmpegError` or ``RenderCancelled``.
     """
-    from videogen.render.quality import tap_filters
+    from videogen.engine.render.quality import tap_filters
 
     inputs, graph, audio_idx = build_filtergraph(
         plan, spec, layers, logo_png=logo_png, logo_xy=logo_xy, ass_path=ass_path, fonts_dir=fonts_dir,

@@ -1,6 +1,6 @@
 """The scene plan: an ordered list of scenes with durations, voiceover, on-screen text, visual
 source and motion. A plain pydantic model, so the Studio can store it, let users edit it, and
-hand it back to :func:`videogen.pipeline.run_pipeline`.
+hand it back to :func:`videogen.engine.pipeline.run_pipeline`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,11 @@ SceneRole = Literal["hook", "benefit", "product", "offer", "end_card"]
 VisualSource = Literal["product_image", "solid_brand", "uploaded_clip", "generated_clip"]
 Motion = Literal["zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "static"]
 TextAnimation = Literal["slide_up", "fade", "pop"]
+Layout = Literal["full_bleed", "split", "card"]
+#: Layout families: ``full_bleed`` (the photo fills the frame, subject-aware crop, text on a scrim in
+#: the safe zone), ``split`` (photo on one part of the frame, a brand-colour panel with the text on
+#: the other), ``card`` (a photo card on a styled backdrop). The planner picks one per scene so
+#: consecutive scenes differ; ``None`` lets the renderer choose (older plans).
 Transition = Literal["fade", "dissolve", "slideleft", "slideup", "wipeleft", "smoothleft", "circleopen", "fadeblack"]
 
 MIN_SCENES, MAX_SCENES = 4, 8
@@ -66,6 +71,20 @@ class Visual(BaseModel):
     clip_index: int | None = Field(default=None, ge=0)
 
 
+class Generation(BaseModel):
+    """What a ``generated_clip`` scene asks the GPU worker for (issue 15): a text prompt (and
+    negative prompt), image-to-video from ``image_index`` of ``brief.images`` when set, the seed,
+    and the model actually used once generated (``model``: e.g. ``"ltx-video"``; empty before).
+    The scene cache keys include model, seed and prompt."""
+
+    model_config = ConfigDict(extra="forbid")
+    prompt: str = Field(default="", max_length=600)
+    negative_prompt: str = Field(default="", max_length=400)
+    image_index: int | None = Field(default=None, ge=0)
+    seed: int = Field(default=0, ge=0)
+    model: str = Field(default="", max_length=80)
+
+
 class Scene(BaseModel):
     """One scene. ``duration`` in seconds; ``voiceover`` is spoken, ``on_screen_text`` is the
     headline, ``subtext`` a smaller line under it; ``transition`` leads into the next scene."""
@@ -81,6 +100,8 @@ class Scene(BaseModel):
     motion: Motion = "zoom_in"
     text_animation: TextAnimation = "slide_up"
     transition: Transition = "fade"
+    layout: Layout | None = None
+    generation: Generation | None = None
 
     @field_validator("duration")
     @classmethod

@@ -3,7 +3,7 @@
 POSTs to ``{KOLONY_LLM_URL}/chat/completions`` (the OpenAI Chat Completions API shape, served by
 OpenAI, vLLM, llama.cpp server, Ollama...), asks for JSON, and validates the answer against the
 same scene-plan schema as the rule-based planner. An invalid or slow answer gets one repair
-attempt; after that the caller falls back to the rules (see :func:`videogen.planner.plan_scenes`).
+attempt; after that the caller falls back to the rules (see :func:`videogen.engine.planner.plan_scenes`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,18 @@ from dataclasses import dataclass, field
 import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from videogen.brief import Brief
-from videogen.planner import copy as cp
-from videogen.planner.rules import MOTIONS, STYLE_TEXT_ANIMATION, STYLE_TRANSITIONS, max_words, split_durations
-from videogen.planner.schema import MAX_SCENES, MIN_SCENES, Scene, ScenePlan, SceneRole, Visual, quantize_durations
+from videogen.engine.brief import Brief
+from videogen.engine.planner import copy as cp
+from videogen.engine.planner.rules import MOTIONS, STYLE_TEXT_ANIMATION, STYLE_TRANSITIONS, max_words, split_durations
+from videogen.engine.planner.schema import (
+    MAX_SCENES,
+    MIN_SCENES,
+    Scene,
+    ScenePlan,
+    SceneRole,
+    Visual,
+    quantize_durations,
+)
 
 
 class LLMPlanError(RuntimeError):

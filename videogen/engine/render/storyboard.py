@@ -8,9 +8,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from videogen.planner.schema import ScenePlan
-from videogen.render.formats import FormatSpec
-from videogen.render.layers import (
+from videogen.engine.planner.schema import ScenePlan
+from videogen.engine.render.formats import FormatSpec
+from videogen.engine.render.layers import (
     Canvas,
     clip_plate,
     composite_keyframe,
@@ -19,7 +19,7 @@ from videogen.render.layers import (
     render_text_layer,
     uses_full_bleed,
 )
-from videogen.render.styles import Look
+from videogen.engine.render.styles import Look
 
 STORYBOARD_WIDTH = 540  # px; half of the 1080-px output width
 
@@ -37,7 +37,7 @@ def render_storyboard(
     """Write keyframes (plan order, then format order) to ``out_dir``; return their paths.
 
     ``clip_frames`` maps a clip index (``Visual.clip_index``) to its keyframe (RGB, see
-    :func:`videogen.render.clips.extract_keyframe`); an ``uploaded_clip`` scene whose clip is
+    :func:`videogen.engine.render.clips.extract_keyframe`); an ``uploaded_clip`` scene whose clip is
     there shows that frame reframed like the video (cover + centre crop, scrim, white text).
     Deterministic: the same inputs give byte-identical PNGs (no timestamps are written).
     """

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from videogen.render.fonts import EMOJI_NATIVE_SIZE, font_path, load_font
+from videogen.engine.render.fonts import EMOJI_NATIVE_SIZE, font_path, load_font
 
 _EMOJI_RE = re.compile(
     "(?:[\U0001F1E6-\U0001F1FF]{2})"  # flags

@@ -1,14 +1,14 @@
 """Uploaded video clips as scene pictures: probing, clean-up filters, keyframes.
 
-A brief lists its clips in ``Brief.clips`` (:class:`videogen.brief.ClipSource`: path, start
+A brief lists its clips in ``Brief.clips`` (:class:`videogen.engine.brief.ClipSource`: path, start
 seconds, clean-up names); a scene shows one with ``Visual(source="uploaded_clip",
-clip_index=i)``. The compositor (:mod:`videogen.render.compositor`) decodes the clip from
+clip_index=i)``. The compositor (:mod:`videogen.engine.render.compositor`) decodes the clip from
 ``start`` inside the same FFmpeg run that encodes the ad, scales it to cover the frame and
 centre-crops it per aspect ratio, applies the clean-up filters, and holds the last frame
 (``tpad``) if the clip ends before the scene does.
 
-The clean-up filters are the Studio's own (:data:`videogen.footage.CLEANUP_FILTERS`), imported
-lazily because that module belongs to the Django app (models must be loaded first).
+The clean-up filters (:data:`CLEANUP_FILTERS`) live here, the one source: the Studio's footage
+tools and its form validation import them from this module.
 """
 
 from __future__ import annotations
@@ -19,9 +19,16 @@ from pathlib import Path
 
 from PIL import Image
 
-from videogen.render.ffmpeg import FFmpegError, ffmpeg_exe, ffprobe
+from videogen.engine.render.ffmpeg import FFmpegError, ffmpeg_exe, ffprobe
 
-CLEANUP_NAMES = ("denoise", "color", "fps")
+# Optional clean-up, each an FFmpeg filter: hqdn3d (3-D denoiser), eq (contrast/saturation lift
+# as a mild colour correction) and fps (frame-rate conversion to the output's 30 fps).
+CLEANUP_FILTERS = {
+    "denoise": "hqdn3d=4:3:6:4.5",
+    "color": "eq=contrast=1.06:saturation=1.12:gamma=1.02",
+    "fps": "fps=30",
+}
+CLEANUP_NAMES = tuple(CLEANUP_FILTERS)
 KEYFRAME_OFFSET = 0.5  # s after the clip's start: the storyboard keyframe (past any fade-in)
 # ffprobe format names of still-image demuxers: a photo renamed .mp4 is not a clip
 _STILL_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "webp_pipe", "gif", "bmp_pipe", "tiff_pipe")
@@ -43,10 +50,8 @@ class ClipInfo:
 
 
 def cleanup_filters() -> dict[str, str]:
-    """Clean-up name → FFmpeg filter, from :data:`videogen.footage.CLEANUP_FILTERS`
+    """Clean-up name → FFmpeg filter, a copy of :data:`CLEANUP_FILTERS`
     (denoise: ``hqdn3d``; color: ``eq`` contrast/saturation; fps: ``fps=30``)."""
-    from videogen.footage import CLEANUP_FILTERS
-
     return dict(CLEANUP_FILTERS)
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from videogen.brief import Brief
-from videogen.planner import copy as cp
-from videogen.planner.schema import (
+from videogen.engine.brief import Brief
+from videogen.engine.planner import copy as cp
+from videogen.engine.planner.schema import (
     MAX_SCENES,
     MIN_SCENES,
     Motion,

@@ -37,7 +37,7 @@ def on_color(bg: tuple[int, ...]) -> tuple[int, int, int]:
 
 @dataclass(frozen=True)
 class Look:
-    """Resolved style. Fonts are role names for :func:`videogen.render.fonts.font_path`."""
+    """Resolved style. Fonts are role names for :func:`videogen.engine.render.fonts.font_path`."""
 
     style: str
     primary: tuple[int, int, int]

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from scipy.io import wavfile
 
-from videogen.render.ffmpeg import run_ffmpeg
-from videogen.render.formats import AUDIO_BITRATE, AUDIO_RATE, TARGET_LUFS, TARGET_TRUE_PEAK
+from videogen.engine.render.ffmpeg import run_ffmpeg
+from videogen.engine.render.formats import AUDIO_BITRATE, AUDIO_RATE, TARGET_LUFS, TARGET_TRUE_PEAK
 
 # Broadcast-style bus compression and a brick-wall limiter keep the peak-to-loudness ratio under
 # ~11 dB so the second loudnorm pass can stay linear (pure gain) and land on −14 LUFS.
@@ -39,7 +39,7 @@ def mix_soundtrack(
 
     Music sits about 12 dB under the voice and is ducked further while the voice speaks.
     Returns the loudnorm measurements (``input_i``, ``output_i``, ``output_tp``... as strings).
-    Raises :class:`videogen.render.ffmpeg.FFmpegError`.
+    Raises :class:`videogen.engine.render.ffmpeg.FFmpegError`.
     """
     n = int(round(duration * AUDIO_RATE))
     v = np.zeros(n, np.float32)
@@ -82,7 +82,7 @@ def encode_aac(wav_path: Path, out_path: Path, *, should_cancel: Callable[[], bo
     in an M4A (MP4) file whose stream every format's MP4 copies (``-c:a copy``): the audio is the
     same for all aspect ratios, so it is encoded once, not once per format. The M4A keeps the
     encoder delay, so the copied stream decodes to exactly the samples an in-place encode gives.
-    Raises :class:`videogen.render.ffmpeg.FFmpegError`."""
+    Raises :class:`videogen.engine.render.ffmpeg.FFmpegError`."""
     run_ffmpeg(["-i", str(wav_path), "-map", "0:a", "-c:a", "aac", "-profile:a", "aac_low", "-b:a", AUDIO_BITRATE,
                 "-ar", str(AUDIO_RATE), "-ac", "2", "-map_metadata", "-1", "-f", "mp4", str(out_path)],
                should_cancel=should_cancel)

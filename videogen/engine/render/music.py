@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 from scipy.signal import butter, sosfilt
 
-from videogen.render.styles import Look
+from videogen.engine.render.styles import Look
 
 SAMPLE_RATE = 48_000
 PROGRESSIONS = {

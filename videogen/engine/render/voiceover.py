@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from videogen.planner.schema import ScenePlan
-from videogen.render.text import strip_emoji
-from videogen.render.tts import SAMPLE_RATE, TTSBackend
+from videogen.engine.planner.schema import ScenePlan
+from videogen.engine.render.text import strip_emoji
+from videogen.engine.render.tts import SAMPLE_RATE, TTSBackend
 
 LEAD_IN = 0.25  # s of silence at the start of a scene before its line
 GAP = 0.08  # s between phrases

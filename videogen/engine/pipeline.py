@@ -3,8 +3,8 @@
 This is the engine's one entry point for the CLI (``manage.py render_ad``) and for the Video
 Studio's RQ worker::
 
-    from videogen.brief import load_brief
-    from videogen.pipeline import run_pipeline
+    from videogen.engine.brief import load_brief
+    from videogen.engine.pipeline import run_pipeline
     result = run_pipeline(load_brief("examples/coffee_brief.json"), out_dir=Path("out"))
     result.outputs["9:16"]  # Path to out/ad_9x16.mp4
 
@@ -26,17 +26,17 @@ from pathlib import Path
 
 from PIL import Image
 
-from videogen.brief import Brief, BriefError, load_image
-from videogen.planner import PlanResult, plan_scenes
-from videogen.planner.schema import ScenePlan
-from videogen.render import audio as audio_mod
-from videogen.render.captions import write_ass
-from videogen.render.clips import ClipError, ClipInfo, extract_keyframe, keyframe_time, probe_clip
-from videogen.render.compositor import TRANSITION_SECONDS, ClipInput, SceneLayers, render_format
-from videogen.render.ffmpeg import RenderCancelled
-from videogen.render.fonts import FontNotFoundError, check_fonts, font_path
-from videogen.render.formats import FORMATS, RATIOS, X264_CRF, X264_PRESET
-from videogen.render.layers import (
+from videogen.engine.brief import Brief, BriefError, load_image
+from videogen.engine.planner import PlanResult, plan_scenes
+from videogen.engine.planner.schema import ScenePlan
+from videogen.engine.render import audio as audio_mod
+from videogen.engine.render.captions import write_ass
+from videogen.engine.render.clips import ClipError, ClipInfo, extract_keyframe, keyframe_time, probe_clip
+from videogen.engine.render.compositor import TRANSITION_SECONDS, ClipInput, SceneLayers, render_format
+from videogen.engine.render.ffmpeg import RenderCancelled
+from videogen.engine.render.fonts import FontNotFoundError, check_fonts, font_path
+from videogen.engine.render.formats import FORMATS, RATIOS, X264_CRF, X264_PRESET
+from videogen.engine.render.layers import (
     Canvas,
     grade,
     logo_layer,
@@ -46,13 +46,13 @@ from videogen.render.layers import (
     scrim_layer,
     uses_full_bleed,
 )
-from videogen.render.music import make_bed
-from videogen.render.quality import QualityReport, VideoTap, analyze, summarize
-from videogen.render.storyboard import render_storyboard
-from videogen.render.styles import make_look
-from videogen.render.tts import get_backend
-from videogen.render.voiceover import build_voice_track
-from videogen.trace import Trace
+from videogen.engine.render.music import make_bed
+from videogen.engine.render.quality import QualityReport, VideoTap, analyze, summarize
+from videogen.engine.render.storyboard import render_storyboard
+from videogen.engine.render.styles import make_look
+from videogen.engine.render.tts import get_backend
+from videogen.engine.render.voiceover import build_voice_track
+from videogen.engine.trace import Trace
 
 ENGINE_VERSION = "kolony-cpu-1.0"
 
@@ -158,8 +158,8 @@ def warm_up() -> None:
     voice list), e.g. in a worker's parent process before it forks job processes, so the first
     storyboard a user asks for is not slowed by them. Safe to call more than once; never raises
     for a missing tool (the job itself reports that)."""
-    from videogen.render.ffmpeg import ffmpeg_exe, ffprobe_exe
-    from videogen.render.tts import TTSUnavailable, list_voices
+    from videogen.engine.render.ffmpeg import ffmpeg_exe, ffprobe_exe
+    from videogen.engine.render.tts import TTSUnavailable, list_voices
 
     for step in (ffmpeg_exe, ffprobe_exe, check_fonts, list_voices):
         try:
@@ -188,7 +188,7 @@ def run_pipeline(
     """Render ``brief`` into ``out_dir``.
 
     Args:
-        brief: a validated :class:`~videogen.brief.Brief` (see ``brief_from_dict``/``load_brief``).
+        brief: a validated :class:`~videogen.engine.brief.Brief` (see ``brief_from_dict``/``load_brief``).
         out_dir: destination folder (created); receives ``ad_9x16.mp4``…, ``storyboard/*.png``
             and ``trace.json``. Existing files of the same names are replaced.
         formats: ratios to render ("9:16", "1:1", "4:5", "16:9"); default ``brief.aspect_ratios``.
@@ -203,7 +203,7 @@ def run_pipeline(
             layers are rebuilt. Hits/misses go to the trace.
 
     Clip scenes: a scene with ``Visual(source="uploaded_clip", clip_index=i)`` shows
-    ``brief.clips[i]`` from its ``start`` (see :mod:`videogen.render.clips`); its storyboard
+    ``brief.clips[i]`` from its ``start`` (see :mod:`videogen.engine.render.clips`); its storyboard
     keyframe is the clip frame at ``start + 0.5 s``. The trace's ``scenes`` stage lists each
     clip used (``clips``: scene, clip_index, file, sha256, start, cleanup, clip_seconds, size,
     used_seconds, held_last_frame_seconds); a missing, out-of-range or unreadable clip falls

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter
 
-from videogen.planner.schema import Scene
-from videogen.render.formats import Box, FormatSpec
-from videogen.render.styles import Look, luminance, on_color, shade
-from videogen.render.text import FontSet, TextBlock, draw_block, fit_text
+from videogen.engine.planner.schema import Scene
+from videogen.engine.render.formats import Box, FormatSpec
+from videogen.engine.render.styles import Look, luminance, on_color, shade
+from videogen.engine.render.text import FontSet, TextBlock, draw_block, fit_text
 
 FULL_BLEED_MAX_UPSCALE = 1.6  # above this a photo is shown as a card, not stretched to fill
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 
-from videogen.brief import Brief
-from videogen.planner.llm import LLMAttempt, LLMPlanError, plan_with_llm
-from videogen.planner.rules import plan_with_rules
-from videogen.planner.schema import Scene, ScenePlan, Visual
+from videogen.engine.brief import Brief
+from videogen.engine.planner.llm import LLMAttempt, LLMPlanError, plan_with_llm
+from videogen.engine.planner.rules import plan_with_rules
+from videogen.engine.planner.schema import Scene, ScenePlan, Visual
 
 __all__ = ["Scene", "ScenePlan", "Visual", "PlanResult", "plan_scenes", "llm_settings"]
 

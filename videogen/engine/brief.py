@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from videogen.render.formats import RATIOS
+from videogen.engine.render.formats import RATIOS
 
 # Image limits. Photos above MAX_IMAGE_PIXELS are refused as possible decompression bombs
 # (Pillow's own default warning threshold is ~89 MP); longer sides are downscaled on load.
@@ -66,7 +66,7 @@ MusicMood = Literal["auto", "upbeat", "warm", "calm", "confident", "serious", "n
 
 
 class MusicSettings(BaseModel):
-    """The music bed. ``mood``: one of the procedural moods of :mod:`videogen.render.music`
+    """The music bed. ``mood``: one of the procedural moods of :mod:`videogen.engine.render.music`
     (``auto`` = the style's own, as before this setting existed; ``none`` = no music, the voice
     alone). ``tempo_bpm`` (60–160 beats per minute) overrides the mood's tempo; None keeps it."""
 
@@ -84,7 +84,7 @@ class ClipSource(BaseModel):
     clip's end; checked by :func:`brief_from_dict`). ``cleanup``: optional FFmpeg clean-up, any
     of ``denoise`` (hqdn3d), ``color`` (eq contrast/saturation) and ``fps`` (conversion to
     30 fps, which the compositor always does since the output is 30 fps CFR); filters from
-    :data:`videogen.footage.CLEANUP_FILTERS`.
+    :data:`videogen.engine.render.clips.CLEANUP_FILTERS`.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -246,7 +246,7 @@ def check_image(path: Path, field: str) -> list[str]:
 def check_clip(path: Path, start: float, field: str) -> list[str]:
     """Check that ``path`` is a video clip ffprobe can read and that ``start`` (s) lies before its
     end. Returns problem lines naming ``field`` (e.g. ``clips[0].path: ...``, ``clips[0].start: ...``)."""
-    from videogen.render.clips import ClipError, probe_clip
+    from videogen.engine.render.clips import ClipError, probe_clip
 
     try:
         info = probe_clip(path)
@@ -331,7 +331,7 @@ def brief_from_dict(
         brief.brand.logo = full.resolve()
         problems += check_image(full, "brand.logo")
     if brief.brand.font:
-        from videogen.render.fonts import FontNotFoundError, resolve_brand_font
+        from videogen.engine.render.fonts import FontNotFoundError, resolve_brand_font
 
         font = brief.brand.font
         if not Path(font).is_absolute() and (base / font).is_file():
@@ -345,7 +345,7 @@ def brief_from_dict(
     if brief.music.mood == "none" and brief.music.tempo_bpm is not None:
         problems.append("music.tempo_bpm: a tempo needs music, but music.mood is 'none'")
     if brief.voice.engine == "espeak-ng":
-        from videogen.render.tts import TTSUnavailable, list_voices
+        from videogen.engine.render.tts import TTSUnavailable, list_voices
 
         try:
             ids = {v.id for v in list_voices()}
