@@ -231,6 +231,9 @@ def seed(*, organization, user, stdout=None) -> dict:
                 Campaign.objects.filter(pk=campaign.pk).update(status=final)
                 AdSet.objects.filter(campaign=campaign).update(status=final)
                 Ad.objects.filter(ad_set__campaign=campaign).update(status=final if creative else Status.PAUSED)
+    from .experiments.demo import seed as seed_experiments  # two creative tests in the launch campaign
+
+    seed_experiments(organization=organization, user=user, stdout=stdout)
     if stdout is not None:
         stdout.write(
             f"Campaigns demo: {counts['campaigns']} campaigns, {counts['ad_sets']} ad sets, {counts['ads']} ads created; "

@@ -144,6 +144,8 @@ STATIC_ROOT = env.path("KOLONY_STATIC_ROOT", default=BASE_DIR / "var" / "staticf
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("KOLONY_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 KOLONY_MODELS_DIR = env.path("KOLONY_MODELS_DIR", default=BASE_DIR / "var" / "models")
+# Generated scenes (videogen/generation.py): how long a render waits for the GPU worker per scene.
+KOLONY_GPU_SCENE_TIMEOUT_S = env.int("KOLONY_GPU_SCENE_TIMEOUT_S", default=600)
 
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -294,6 +296,10 @@ SPECTACULAR_SETTINGS.update(
 # Largest upload accepted by the Video Studio (photos, logos, clips) and campaign ad creatives, in
 # megabytes; larger requests get 413 from their Content-Length, before the body is read.
 KOLONY_MAX_UPLOAD_MB = env.int("KOLONY_MAX_UPLOAD_MB", default=200)
+# Creative tests (campaigns/experiments): the smallest relative lift worth acting on (the power
+# calculation's target, 0.10 = 10 %) and the impressions every variant needs before any verdict.
+KOLONY_EXPERIMENT_MIN_LIFT = env.float("KOLONY_EXPERIMENT_MIN_LIFT", default=0.10)
+KOLONY_EXPERIMENT_MIN_IMPRESSIONS = env.int("KOLONY_EXPERIMENT_MIN_IMPRESSIONS", default=1000)
 # Uploaded files above 2.5 MiB are streamed to a temporary file, never held in memory; form fields
 # (everything but files) are capped at 2.5 MiB (Django's defaults, stated).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

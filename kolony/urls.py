@@ -23,8 +23,9 @@ def _app_installed(module: str) -> bool:
 
 
 # Apps that land later plug in here: their pages under a prefix, their API under /api/v1/.
-APP_PAGES = [("campaigns/", "campaigns.urls"), ("studio/", "videogen.urls"), ("billing/", "billing.urls")]
-APP_APIS = ["campaigns.api_urls", "videogen.api_urls", "billing.api_urls"]
+APP_PAGES = [("campaigns/", "campaigns.urls"), ("studio/", "videogen.urls"), ("billing/", "billing.urls"),
+             ("experiments/", "campaigns.experiments.urls")]
+APP_APIS = ["campaigns.api_urls", "videogen.api_urls", "billing.api_urls", "campaigns.experiments.api_urls"]
 
 api_patterns = [
     path("auth/token/", accounts_api.token_obtain, name="token_obtain"),

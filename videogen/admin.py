@@ -105,7 +105,16 @@ def _in_approved_render(asset: Asset) -> bool:
 
 @admin.register(Render)
 class RenderAdmin(admin.ModelAdmin):
-    list_display = ["job", "number", "review_status", "created_by", "created_at"]
+    list_display = ["job", "number", "review_status", "cost", "created_by", "created_at"]
+
+    @admin.display(description="Cost (USD)")
+    def cost(self, obj):
+        """``performance["cost_usd"]`` with its CPU- and GPU-seconds (videogen/engine/cost.py)."""
+        perf = obj.performance or {}
+        if perf.get("cost_usd") is None:
+            return "—"
+        return (f"${perf['cost_usd']:.4f} ({float(perf.get('cpu_seconds', perf.get('generation_time_seconds')) or 0):.1f} CPU-s, "
+                f"{float(perf.get('gpu_seconds') or 0):.1f} GPU-s)")
     search_fields = ["job__title"]
     list_select_related = ["job", "created_by"]
 

@@ -49,6 +49,10 @@ class BriefForm(forms.Form):
     logo = forms.IntegerField(required=False, widget=forms.HiddenInput)
     logo_position = forms.CharField(required=False, widget=forms.HiddenInput)
     campaign = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Campaign (optional)")
+    # issue 15: shown only while a GPU worker is alive (videogen.generation.gpu_available)
+    generated_scenes = forms.ChoiceField(choices=[("", "No: template scenes"), ("all", "Yes: the whole ad (per scene later)")],
+                                         required=False, label="Generated scenes",
+                                         help_text="Scenes made as video clips by the GPU worker from the photo and a prompt.")
 
     def __init__(self, *args, organization=None, all_voices: bool = False, **kwargs):
         initial = dict(kwargs.pop("initial", None) or {})

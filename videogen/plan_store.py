@@ -65,7 +65,9 @@ def snapshot_from_plan(plan: ScenePlan, image_asset_ids: list[int]) -> list[dict
             "subtext": scene.subtext,
             "visual_source": scene.visual.source,
             "image_asset_id": asset_id,
-            "layout": {"motion": scene.motion, "text_animation": scene.text_animation, "transition": scene.transition},
+            "layout": {"motion": scene.motion, "text_animation": scene.text_animation, "transition": scene.transition,
+                       **({"layout": scene.layout} if scene.layout else {}),
+                       **({"generation": scene.generation.model_dump()} if scene.generation is not None else {})},
         })
     return out
 
@@ -89,7 +91,9 @@ def plan_from_snapshot(snapshot: list[dict], *, seed: int, planner: str, image_a
             id=s["scene_key"], role=s["role"], duration=s["duration"], voiceover=s.get("voiceover", ""),
             on_screen_text=s.get("on_screen_text", ""), subtext=s.get("subtext", ""),
             visual=Visual.model_validate({"source": source, "image_index": index, "clip_index": clip_index}),
-            **{k: layout[k] for k in ("motion", "text_animation", "transition") if k in layout},
+            **{k: layout[k] for k in ("motion", "text_animation", "transition", "layout") if k in layout},
+            # a generated scene's request (prompt, seed, model): videogen.generation turns it into a clip
+            generation=layout.get("generation") if source == "generated_clip" else None,
         ))
     return ScenePlan(seed=seed, planner=planner or "rules", scenes=scenes)
 

@@ -17,6 +17,7 @@ from videogen.engine.render.formats import get_format
 
 from . import credits
 from .footage import extract_frame
+from .generation import render_with_fallbacks
 from .models import AssetKind, JobStatus, Render, VideoJob
 from .plan_store import clip_sources, images_for_snapshot, plan_from_snapshot, plan_snapshot
 from .progress import ProgressReporter, publish_state
@@ -29,14 +30,20 @@ logger = logging.getLogger(__name__)
 
 def render_performance(trace: dict, seconds: float | None = None) -> dict:
     """``Render.performance`` of a finished render: ``{"generation_time_seconds", "model_used",
-    "cost_usd"}``, the cost being the trace's own ``cost_estimate`` (one rate, one source:
-    :func:`videogen.engine.pipeline.cost_estimate`), so the job's ``trace.json`` and the render agree.
+    "cost_usd", "cpu_seconds", "gpu_seconds"}`` (``model_used``: the CPU engine plus each clip model
+    a generated scene used, e.g. ``"cpu-template/kolony-cpu-1.0 + ltx-video"``), the cost being the
+    trace's own ``cost_estimate`` (one rate table: :func:`videogen.engine.cost.cost_estimate`), so
+    the job's ``trace.json`` and the render agree.
     ``seconds`` defaults to the trace's ``generation_time_seconds``."""
     seconds = float(trace.get("generation_time_seconds") or 0) if seconds is None else float(seconds)
     estimate = trace.get("cost_estimate") or cost_estimate(seconds)
+    models = sorted({str(s.get("model")) for st in trace.get("stages") or [] if isinstance(st, dict) and st.get("name") == "generate"
+                     for s in st.get("scenes") or [] if isinstance(s, dict) and s.get("model") and s.get("status") != "fallback"})
     return {"generation_time_seconds": round(seconds, 2),
-            "model_used": "cpu-template/" + str(trace.get("job", {}).get("engine_version", "")),
-            "cost_usd": estimate["usd"]}
+            "model_used": " + ".join(["cpu-template/" + str(trace.get("job", {}).get("engine_version", "")), *models]),
+            "cost_usd": estimate["usd"],
+            "cpu_seconds": round(float(estimate.get("cpu_seconds", seconds)), 2),
+            "gpu_seconds": round(float(estimate.get("gpu_seconds") or 0), 2)}
 
 
 def scene_cache_dir() -> Path:
@@ -68,8 +75,9 @@ def video_job_render(job_id: int) -> Render | None:
         brief = brief_for_engine(organization=job.organization, data=job.brief, workdir=work, image_asset_ids=image_ids,
                                  clips=clip_sources(snapshot))
         plan = plan_from_snapshot(snapshot, seed=brief.seed, planner=job.planner, image_asset_ids=image_ids)
-        result = run_pipeline(brief, out_dir=work / "out", formats=list(brief.aspect_ratios), progress=reporter,
-                              should_cancel=reporter.should_cancel, cache_dir=scene_cache_dir(), plan=plan)
+        # generated scenes on the GPU worker, then the engine; each failure falls back (videogen/generation.py)
+        result = render_with_fallbacks(job=job, brief=brief, plan=plan, workdir=work, image_asset_ids=image_ids,
+                                       reporter=reporter, cache_dir=scene_cache_dir(), run_pipeline=run_pipeline)
         render = _store_render(job, result, snapshot)
     except RenderCancelled:
         job.refresh_from_db()
@@ -122,7 +130,11 @@ def _store_render(job: VideoJob, result, snapshot) -> Render:
             quality_metrics=result.quality_metrics, plan_snapshot=snapshot, brief_snapshot=job.brief or {}, created_by=user,
             performance=render_performance(result.trace, seconds),
         )
-        locked.trace = result.trace
+        # what the Studio recorded before the render (variant labels, learnings applied) stays in the trace
+        locked.trace = {**{k: v for k, v in (locked.trace or {}).items() if k in ("variant", "learnings")}, **result.trace}
+        from .variants.services import label_variant_render
+
+        label_variant_render(render)  # issue 17: variant_of / variant_factor / variant_level of a variant job's version
         credits.render_delivered(job=locked, render=render, seconds=result.plan.total_duration, formats=len(assets))
         if locked.status == JobStatus.RENDERING:
             locked.complete()

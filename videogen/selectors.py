@@ -79,6 +79,7 @@ def template_list(*, organization) -> QuerySet[WorkflowTemplate]:
 _SOURCE_WORDS = {
     "uploaded_clip": "the uploaded clip", "generated_clip": "a generated clip", "product_image": "the photo",
     "solid_brand": "the brand background", "llm": "the AI planner", "rules": "the built-in planner",
+    "cpu_template": "the animated scenes", "storyboard_stills": "the storyboard stills",  # issue 15's last fallback
 }
 
 
@@ -117,7 +118,7 @@ def job_fallbacks(*, job: VideoJob) -> list[dict]:
             reason = rest
         used = _SOURCE_WORDS.get(str(entry.get("to")), str(entry.get("to") or "something else"))
         planned = _SOURCE_WORDS.get(str(entry.get("from")), str(entry.get("from") or "the plan"))
-        who = f"Scene {number}" if number else ("The plan" if entry.get("stage") == "plan" else "A scene")
+        who = f"Scene {number}" if number else {"plan": "The plan", "render": "The video"}.get(str(entry.get("stage")), "A scene")
         verb = "was made by" if entry.get("stage") == "plan" else "used"
         out.append({"stage": str(entry.get("stage") or ""), "scene": number, "from": str(entry.get("from") or ""),
                     "to": str(entry.get("to") or ""),

@@ -115,7 +115,19 @@ def template_apply(*, template: WorkflowTemplate | None, data: dict) -> dict:
     return merged
 
 
-@transaction.atomic
+def llm_endpoint() -> dict:
+    """The Studio's LLM endpoint for the engine's planner (``plan_scenes(..., llm=...)``):
+    ``{"url", "model", "api_key", "timeout"}`` from Django settings ``KOLONY_LLM_URL`` /
+    ``KOLONY_LLM_MODEL`` / ``KOLONY_LLM_API_KEY`` / ``KOLONY_LLM_TIMEOUT`` (seconds, default 20).
+    ``url`` is "" when no LLM is configured (the planner then uses its rules)."""
+    return {
+        "url": getattr(settings, "KOLONY_LLM_URL", "") or "",
+        "model": getattr(settings, "KOLONY_LLM_MODEL", "") or "default",
+        "api_key": getattr(settings, "KOLONY_LLM_API_KEY", "") or "",
+        "timeout": float(getattr(settings, "KOLONY_LLM_TIMEOUT", 20) or 20),
+    }
+
+
 def video_job_create(*, organization, user, brief_data: dict, template: WorkflowTemplate | None = None,
                      title: str = "", campaign_id: int | None = None, enqueue: bool = False) -> VideoJob:
     """Validates the brief, plans its scenes and stores the job (status pending). With ``enqueue``
@@ -124,6 +136,10 @@ def video_job_create(*, organization, user, brief_data: dict, template: Workflow
     ``brief_data`` is the brief JSON with ``images`` (and ``brand.logo``) as asset ids. A template
     that was saved from a job brings its scene plan; a built-in one its parameters. ``campaign_id``
     attaches the job to one of the organization's campaigns.
+
+    The asset copies and the planner (whose LLM backend makes HTTP calls with a retry) run before
+    any database transaction is opened, so a slow endpoint holds no connection or row lock (issue
+    14 §1); then one short atomic block writes the job, its scenes and the audit event.
     Raises ValidationError keyed by brief field (or ``campaign``).
     """
     campaign = None
@@ -142,20 +158,21 @@ def video_job_create(*, organization, user, brief_data: dict, template: Workflow
             snapshot = _snapshot_from_recipe(recipe, image_ids)
             planner = "template"
         else:
-            result = plan_scenes(brief)
+            result = plan_scenes(brief, llm=llm_endpoint())
             snapshot = snapshot_from_plan(result.plan, image_ids)
             planner = result.backend
-    job = VideoJob.objects.create(
-        organization=organization, created_by=user, campaign=campaign, title=(title or brief.product_name)[:120],
-        brief={**data, "images": image_ids}, planner=planner, phase="planned",
-        trace={"planner": planner, "template": template.name if template else None},
-    )
-    replace_scenes(job, snapshot)
-    _validate_snapshot(job, snapshot)
-    audit_log(organization=organization, actor=user, action="video_job.created", target=job,
-              metadata={"template": template.name if template else None})
-    if enqueue:
-        video_job_enqueue_render(job=job, user=user)
+    with transaction.atomic():
+        job = VideoJob.objects.create(
+            organization=organization, created_by=user, campaign=campaign, title=(title or brief.product_name)[:120],
+            brief={**data, "images": image_ids}, planner=planner, phase="planned",
+            trace={"planner": planner, "template": template.name if template else None},
+        )
+        replace_scenes(job, snapshot)
+        _validate_snapshot(job, snapshot)
+        audit_log(organization=organization, actor=user, action="video_job.created", target=job,
+                  metadata={"template": template.name if template else None})
+        if enqueue:
+            video_job_enqueue_render(job=job, user=user)
     return job
 
 

@@ -23,6 +23,8 @@ urlpatterns = [
     path("jobs/<int:job_id>/scenes/<str:scene_key>/image/", views.scene_image, name="scene_image"),
     path("jobs/<int:job_id>/scenes/<str:scene_key>/clip/", views.scene_clip, name="scene_clip"),
     path("jobs/<int:job_id>/scenes/<str:scene_key>/remove/", views.scene_remove, name="scene_remove"),
+    path("jobs/<int:job_id>/scenes/<str:scene_key>/generate/", views.scene_generate, name="scene_generate"),
+    path("jobs/<int:job_id>/scenes/<str:scene_key>/regenerate/", views.scene_regenerate, name="scene_regenerate"),
     path("jobs/<int:job_id>/keyframes/<str:ratio_slug>/<int:number>.png", views.keyframe, name="keyframe"),
     path("", include("videogen.review.urls")),  # approvals and review pages (videogen/review/)
 ]

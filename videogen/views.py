@@ -16,7 +16,7 @@ from kolony.core.service_errors import apply_service_errors, errors_as_text
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can
 from videogen.engine.render.formats import RATIOS
 
-from . import credits, selectors, services
+from . import credits, generation, selectors, services
 from .forms import PLACEMENTS, BriefForm
 from .models import Asset, AssetKind, VideoJob
 
@@ -58,13 +58,15 @@ def job_new(request):
             apply_service_errors(form, exc, {"music.mood": "music_mood", "music.tempo_bpm": "music_tempo",
                                              "voice.voice": "voice", "voice.engine": "voice"})
         else:
+            if form.cleaned_data.get("generated_scenes") == "all" and generation.gpu_available():
+                generation.job_generate_all(job=job, user=request.user)
             messages.success(request, "Scene plan ready. Edit the storyboard, then render.")
             return redirect("videogen:job", job.pk)
     photos = selectors.photo_list(organization=org).filter(kind=AssetKind.IMAGE)[:40]
     return render(request, "videogen/job_new.html", {
         "form": form, "templates": templates, "template": template, "photos": photos, "placements": PLACEMENTS,
         "selected_images": form.selected_image_ids(),
-        "voice_samples_json": json.dumps(form.voice_samples),
+        "voice_samples_json": json.dumps(form.voice_samples), "gpu_alive": generation.gpu_available(),
     })
 
 
@@ -86,6 +88,8 @@ def _job_context(request, job: VideoJob, **extra) -> dict:
         "clips": selectors.asset_list(organization=org, kind=AssetKind.VIDEO)[:20],
         "can_edit": role_can(membership.role, "edit"), "placements": dict(PLACEMENTS),
         "can_submit": role_can(membership.role, "submit"),  # review: submit a version (videogen/review/)
+        # generated scenes (issue 15): offered only while a GPU worker is alive; each generated scene's card
+        "gpu_alive": generation.gpu_available(), "generated": generation.generated_scene_cards(job=job),
         **extra,
     }
 
@@ -163,6 +167,25 @@ def scene_clip(request, job, *, expected_version, scene_key):
         raise ValidationError({"start": ["Enter the start time in seconds."]}) from None
     services.scene_trim_clip(job=job, user=request.user, scene_key=scene_key, clip=clip, start=start,
                              cleanup=request.POST.getlist("cleanup"), expected_version=expected_version)
+
+
+@_edit_view
+def scene_generate(request, job, *, expected_version, scene_key):
+    """Generated scenes (issue 15): ``enabled`` "1" (default) makes the scene a generated clip with
+    ``prompt``/``negative_prompt``; "0" turns it back into a template scene."""
+    from .generation import scene_set_generation
+
+    scene_set_generation(job=job, user=request.user, scene_key=scene_key, enabled=request.POST.get("enabled", "1") != "0",
+                         prompt=request.POST.get("prompt"), negative_prompt=request.POST.get("negative_prompt"),
+                         expected_version=expected_version)
+
+
+@_edit_view
+def scene_regenerate(request, job, *, expected_version, scene_key):
+    """"Regenerate": a new seed for a generated scene (the next render makes a new clip)."""
+    from .generation import scene_regenerate as regenerate
+
+    regenerate(job=job, user=request.user, scene_key=scene_key, expected_version=expected_version)
 
 
 @_edit_view

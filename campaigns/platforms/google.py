@@ -813,6 +813,38 @@ class GoogleAdapter:
             raise platform_error(exc) from exc
         return status_name
 
+    def set_budget(self, *, connection: Any, ad_set: Any, budget_minor: int) -> int:
+        """Sets the daily budget that feeds the ad set's ad group. Google budgets live on the
+        campaign (``campaign.campaign_budget``, read by GAQL), so this is one
+        ``GoogleAdsService.Mutate`` updating that ``CampaignBudget``'s ``amount_micros``
+        (update_mask ``amount_micros``). Returns the new budget in minor units. Raises
+        PlatformError (field ``ad_set`` when the campaign was never published; Google's refusal,
+        e.g. ``CampaignBudgetError.BUDGET_BELOW_PER_DAY_MINIMUM``, blamed on ``campaign_budget.amount_micros``)."""
+        cid = _customer_id(connection)
+        campaign = ad_set.campaign
+        campaign_rn = _linked(campaign, "campaigns", cid)
+        if not campaign_rn:
+            raise PlatformError("This campaign is not published on Google yet.", code="NOT_PUBLISHED", field="ad_set")
+        api = _Api(access_token=_access_token(connection))
+        rows = list(api.search(cid, "SELECT campaign.resource_name, campaign.campaign_budget FROM campaign "  # noqa: S608 - ids Kolony built
+                                    f"WHERE campaign.resource_name = '{campaign_rn}'"))
+        budget_rn = rows[0].campaign.campaign_budget if rows else ""
+        if not budget_rn:
+            raise PlatformError("Google has no budget for this campaign (removed?).", code="RequestError.RESOURCE_NOT_FOUND",
+                                field="ad_set")
+        from google.protobuf.field_mask_pb2 import FieldMask
+
+        currency = getattr(ad_set, "currency", "") or campaign.currency
+        op = api.type("MutateOperation")
+        op.campaign_budget_operation.update.resource_name = budget_rn
+        op.campaign_budget_operation.update.amount_micros = minor_to_micros(int(budget_minor), currency)
+        op.campaign_budget_operation.update_mask.CopyFrom(FieldMask(paths=["amount_micros"]))
+        try:
+            api.service("GoogleAdsService").mutate(customer_id=cid, mutate_operations=[op], timeout=CALL_TIMEOUT_S)
+        except Exception as exc:
+            raise platform_error(exc) from exc
+        return int(budget_minor)
+
     def fetch_status(self, *, connection: Any, ad: Any) -> dict:
         """GAQL on ``ad_group_ad``: ``status``, ``primary_status`` (Google's effective status:
         ELIGIBLE / PAUSED / PENDING / LIMITED / NOT_ELIGIBLE) and ``policy_summary``

@@ -583,6 +583,26 @@ class MetaAdapter:
         data = _call(lambda: Ad(ad_id, api=api).api_get(fields=["status", "effective_status"]))
         return str(data.get("effective_status") or data.get("status") or status)
 
+    def set_budget(self, *, connection: Any, ad_set: Any, budget_minor: int) -> int:
+        """``POST /<id> daily_budget=<minor units>`` (``lifetime_budget`` for a lifetime budget) on
+        the ad set, or on the campaign when it holds the budget (Advantage campaign budget: an ad
+        set under it takes none), then ``GET /<id>?fields=…`` to read back what Meta stored.
+        Returns the stored budget in minor units. Raises PlatformError (field ``ad_set`` when the
+        ad set or campaign was never published; Meta's own refusal, e.g. a budget under the minimum)."""
+        campaign = ad_set.campaign
+        on_campaign = campaign.budget_level == BudgetLevel.CAMPAIGN
+        obj = campaign if on_campaign else ad_set
+        node = str(((obj.external or {}).get("meta") or {}).get("id") or "")
+        if not node:
+            raise PlatformError(f"This {'campaign' if on_campaign else 'ad set'} is not published on Meta yet.",
+                                code="not_published", field="ad_set")
+        key = "lifetime_budget" if campaign.budget_type == BudgetType.LIFETIME else "daily_budget"
+        api = _api(_token(connection))
+        _call(partial(api.call, "POST", (node,), params={key: int(budget_minor)}))
+        data = _call(partial(api.call, "GET", (node,), params={"fields": key}))
+        body = data.json() if hasattr(data, "json") else dict(data)
+        return int(body.get(key) or budget_minor)
+
     def fetch_status(self, *, connection: Any, ad: Any) -> dict:
         """``{"status", "effective_status", "review": [messages], "url"}`` from ``GET /<ad_id>``
         (``ad_review_feedback`` is ``{"global": {policy: message}, "placement_specific": {...}}``)."""

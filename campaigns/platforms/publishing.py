@@ -745,3 +745,54 @@ def ad_platform_status_change(*, ad: Ad, platform: str, active: bool, user) -> s
         data_changed(organization)
     ad.external, ad.status = locked.external, locked.status
     return new_status
+
+
+# --- budget ---------------------------------------------------------------------------------
+
+
+def ad_set_budget_change(*, ad_set: AdSet, platform: str, budget_minor: int, user) -> int:
+    """Sets the budget that feeds ``ad_set`` on ``platform`` to ``budget_minor`` (minor units of
+    the ad set's currency; daily or lifetime as the campaign's ``budget_type`` says) through the
+    adapter's ``set_budget`` — Meta: the ad set, or the campaign under an Advantage campaign
+    budget; Google: the campaign's ``CampaignBudget`` — then stores it on the Kolony ad set (or
+    campaign, when that holds the budget) and audits ``ad_set.budget_changed``. Returns the
+    platform's stored budget. Raises PermissionDenied (role), ValidationError on
+    ``budget_minor`` (not a positive whole number), ``ad_set`` (not published there),
+    ``platform`` (not connected), and the platform's refusal naming the field it blames."""
+    from campaigns.choices import BudgetLevel
+
+    organization = ad_set.campaign.organization
+    _check_role(user=user, organization=organization)
+    if isinstance(budget_minor, bool) or not isinstance(budget_minor, int) or budget_minor <= 0:
+        raise ValidationError({"budget_minor": ["The budget must be a whole number of minor units greater than zero."]})
+    campaign = ad_set.campaign
+    holder = campaign if campaign.budget_level == BudgetLevel.CAMPAIGN else ad_set
+    if not ((holder.external or {}).get(platform) or {}).get("id") and not ((ad_set.external or {}).get(platform) or {}).get("id"):
+        raise ValidationError({"ad_set": [f"The ad set “{ad_set.name}” is not published on {platform.capitalize()} yet."]})
+    conn = _active_connection(organization=organization, platform=platform)
+    try:
+        adapter = adapter_for(platform)
+        _connection_token(conn)
+        conn.refresh_from_db()
+        try:
+            stored = adapter.set_budget(connection=conn, ad_set=ad_set, budget_minor=budget_minor)
+        except PlatformError as exc:
+            if not exc.auth:
+                raise
+            _connection_token(conn, force_refresh=True)
+            conn.refresh_from_db()
+            stored = adapter.set_budget(connection=conn, ad_set=ad_set, budget_minor=budget_minor)
+    except PlatformError as exc:
+        raise ValidationError({exc.field or "__all__": [f"{platform.capitalize()}: {exc.message}"]}) from None
+    with transaction.atomic():
+        model = type(holder)
+        locked = model.objects.select_for_update().get(pk=holder.pk)
+        previous = locked.budget_minor
+        locked.budget_minor = int(stored)
+        locked.save(update_fields=["budget_minor", "updated_at"])
+        audit_log(organization=organization, actor=user, action="ad_set.budget_changed", target=ad_set,
+                  metadata={"platform": platform, "budget_minor": int(stored), "previous_budget_minor": previous,
+                            "on": "campaign" if holder is campaign else "ad_set"})
+        data_changed(organization)
+    holder.budget_minor = int(stored)
+    return int(stored)

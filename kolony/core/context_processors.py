@@ -10,6 +10,7 @@ from kolony.tenancy import current_membership, request_memberships
 NAVIGATION = [
     ("Dashboard", "core:dashboard"),
     ("Campaigns", "campaigns:list"),
+    ("Creative tests", "experiments:list"),
     ("Video Studio", "videogen:studio"),
     ("Approvals", "videogen:approvals"),
     ("Billing", "billing:overview"),

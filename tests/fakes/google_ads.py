@@ -7,7 +7,8 @@ tests/fixtures/platform_standins.py). Settings that point Kolony at it: :meth:`G
 
 gRPC services (``google.ads.googleads.v26.services.*``):
 - ``GoogleAdsService/Mutate``: campaign budgets, campaigns, ad groups, assets, ad group ads (create;
-  update of ``status``), negative temporary ids resolved within the request, ``validate_only``
+  update of ``status``; a budget's ``amount_micros`` with its update_mask and the Demand Gen
+  minimum), negative temporary ids resolved within the request, ``validate_only``
   (nothing stored). Validates like the API: required fields (``FieldError.REQUIRED``), the Demand
   Gen budget minimum of 5 USD/day (``CampaignBudgetError.BUDGET_BELOW_PER_DAY_MINIMUM``), duplicate
   names, the EU political advertising declaration, text lengths of a
@@ -398,7 +399,27 @@ class GoogleAdsStandin:
                 if target is None:
                     err(i, kind, action, [("resource_name", None)], "MutateError.RESOURCE_NOT_FOUND", "Resource was not found.")
                     continue
-                staged.append(("update", obj.resource_name, (target, obj, list(body.update_mask.paths))))
+                paths = list(body.update_mask.paths)
+                if kind == "campaign_budget_operation":
+                    # like the API: an update names its fields in update_mask; a budget's amount must be
+                    # positive and, for a Demand Gen campaign's budget, at least the per-day minimum
+                    if not paths:
+                        err(i, kind, action, [("update_mask", None)], "FieldMaskError.FIELD_MASK_MISSING",
+                            "The field mask must be set for an update.")
+                    unknown = [p for p in paths if p not in ("amount_micros", "name", "delivery_method")]
+                    if unknown:
+                        err(i, kind, action, [(unknown[0], None)], "FieldMaskError.FIELD_NOT_FOUND",
+                            f"The field mask contained an invalid field: '{unknown[0]}'.")
+                    if "amount_micros" in paths:
+                        users = [c for c in self.state.campaigns.values() if c.campaign_budget == obj.resource_name]
+                        minimum = DEMAND_GEN_MIN_DAILY_MICROS.get(customer["currency"], 0)
+                        if obj.amount_micros <= 0:
+                            err(i, kind, action, [("amount_micros", None)], "FieldError.REQUIRED", "The required field was not present.")
+                        elif any(c.advertising_channel_type.name == "DEMAND_GEN" for c in users) and obj.amount_micros < minimum:
+                            err(i, kind, action, [("amount_micros", None)], "CampaignBudgetError.BUDGET_BELOW_PER_DAY_MINIMUM",
+                                f"The budget is below the per-day minimum of {minimum // 1_000_000} {customer['currency']} "
+                                "for Demand Gen campaigns.")
+                staged.append(("update", obj.resource_name, (target, obj, paths)))
                 continue
             if action != "create":
                 err(i, kind, action or "create", [], "RequestError.OPERATION_REQUIRED",

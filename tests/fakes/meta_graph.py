@@ -41,7 +41,8 @@ What it validates (the real API's rules, from developers.facebook.com/docs/marke
 - ads: ``adset_id``, ``creative.creative_id`` existing, ``status`` enum; the creative's video
   aspect ratio must suit the ad set's placements: Stories / Reels positions need a vertical 9:16
   video (the stand-in's own subcode 1487390, message in Meta's words).
-- ``/<id>`` GET fields / POST ``status``; ``/<ad_id>`` answers ``effective_status`` and
+- ``/<id>`` GET fields / POST ``status``, ``daily_budget`` / ``lifetime_budget`` (whole minor units, the
+  kind it was created with, none on an ad set under a campaign budget, the daily minimum); ``/<ad_id>`` answers ``effective_status`` and
   ``ad_review_feedback``; ``/insights`` (node or ``/act_<id>/insights?level=ad``) with
   ``time_range`` + ``time_increment=1``, string numbers, ``paging.cursors.after`` + ``paging.next``.
 - every request needs an ``access_token`` (code 190 when missing or revoked).
@@ -418,14 +419,43 @@ class _Handler(BaseHTTPRequestHandler):
                     raise param_error("status", f"Param status must be one of {{{', '.join(sorted(STATUSES))}}}")
                 obj["status"] = obj["configured_status"] = p["status"]
                 obj["effective_status"] = self._effective(obj)
+            for k in ("daily_budget", "lifetime_budget"):
+                if k in p:
+                    self._check_budget_update(obj, k, p[k])
             for k in ("name", "daily_budget", "lifetime_budget"):
                 if k in p:
-                    obj[k] = p[k]
+                    obj[k] = str(p[k])
             return 200, {"success": True}
         if len(seg) == 1 and method == "DELETE":
             obj["status"] = obj["effective_status"] = "DELETED"
             return 200, {"success": True}
         raise GraphError(f"Unsupported {method} request.", code=100, subcode=33)
+
+    def _check_budget_update(self, obj: dict, key: str, value: Any) -> None:
+        """Like the Graph API: a budget is a whole number of minor units, only campaigns and ad sets
+        have one, it stays the kind it was created as (daily / lifetime), an ad set under an
+        Advantage campaign budget takes none, and a daily budget is at least the minimum."""
+        if obj["_type"] not in ("campaign", "adset"):
+            raise param_error(key, f"Param {key} is not valid for this object")
+        try:
+            amount = int(str(value))
+        except ValueError:
+            raise param_error(key, f"Param {key} must be an integer") from None
+        other = "lifetime_budget" if key == "daily_budget" else "daily_budget"
+        if obj.get(other) and not obj.get(key):
+            raise param_error(key, f"This object has a {other}; it cannot be changed to a {key}")
+        if obj["_type"] == "adset":
+            campaign = self.standin.state.objects.get(str(obj.get("campaign_id")))
+            if campaign and (campaign.get("daily_budget") or campaign.get("lifetime_budget")):
+                raise GraphError("Invalid parameter", code=100, user_title="Budget Is Set on the Campaign",
+                                 user_msg="This ad set's campaign uses Advantage campaign budget; change the "
+                                          "campaign's budget instead.", error_data={"blame_field_specs": [[key]]})
+        elif not (obj.get("daily_budget") or obj.get("lifetime_budget")):
+            raise param_error(key, "This campaign has no campaign budget; set the budget on its ad sets")
+        if key == "daily_budget" and amount < MIN_DAILY_BUDGET_MINOR:
+            raise GraphError("Invalid parameter", code=100, subcode=1885272, user_title="Your Budget Is Too Low",
+                             user_msg="The minimum budget for this ad set is $1.00 a day.",
+                             error_data={"blame_field_specs": [[key]]})
 
     def _page(self, rows: list[dict], p: dict) -> tuple[int, dict]:
         limit = int(p.get("limit") or self.standin.page_size)

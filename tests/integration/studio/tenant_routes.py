@@ -14,6 +14,7 @@ PUBLIC = {"api:voice-detail", "videogen:voice_sample"}  # the voice library is s
 OWNER_METHOD = {name: "post" for name in (
     "videogen:job_render", "videogen:job_cancel", "videogen:job_save_template", "videogen:plan_undo",
     "videogen:scene_add", "videogen:scene_edit", "videogen:scene_move", "videogen:scene_remove",
+    "videogen:scene_generate", "videogen:scene_regenerate",
     "api:video-job-cancel", "api:video-job-rerender",
     # review (videogen/review/)
     "videogen:review_submit", "videogen:review_withdraw", "videogen:review_approve", "videogen:review_request_changes",
@@ -48,7 +49,7 @@ def routes(ctx):
         "videogen:job": j, "videogen:job_render": j, "videogen:job_cancel": j, "videogen:job_compare": j,
         "videogen:job_save_template": j, "videogen:plan_undo": j, "videogen:scene_add": j,
         "videogen:scene_edit": s, "videogen:scene_move": s, "videogen:scene_image": s, "videogen:scene_clip": s,
-        "videogen:scene_remove": s,
+        "videogen:scene_remove": s, "videogen:scene_generate": s, "videogen:scene_regenerate": s,
         "videogen:keyframe": {"job_id": job.pk, "ratio_slug": "9x16", "number": 1},
         "api:video-job-detail": {"pk": job.pk}, "api:video-job-cancel": {"pk": job.pk},
         "api:video-job-rerender": {"pk": job.pk}, "api:asset-detail": {"pk": photo.pk},

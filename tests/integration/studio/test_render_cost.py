@@ -9,7 +9,7 @@ import pytest
 
 from kolony.core.demo import seed_demo_org
 from videogen import demo
-from videogen.engine.pipeline import CPU_COST_PER_SECOND, cost_estimate
+from videogen.engine.cost import CPU_COST_PER_SECOND, cost_estimate
 from videogen.engine.render.ffmpeg import ffmpeg_exe
 from videogen.rendering import render_performance, video_job_render
 
@@ -42,6 +42,7 @@ def test_demo_import_uses_the_trace_cost(tmp_path, monkeypatch, trace_estimate):
     job = demo.seed(organization=org, user=user, stdout=io.StringIO())
     render = job.renders.get(number=1)
     expected = trace_estimate["usd"] if trace_estimate else cost_estimate(30.5)["usd"]
-    assert render.performance == {"generation_time_seconds": 30.5, "model_used": "cpu-template/t", "cost_usd": expected}
+    assert render.performance == {"generation_time_seconds": 30.5, "model_used": "cpu-template/t", "cost_usd": expected,
+                                  "cpu_seconds": 30.5, "gpu_seconds": 0}
     assert render.performance == render_performance(trace)
     assert cost_estimate(30.5)["usd"] == round(30.5 * CPU_COST_PER_SECOND, 6)

@@ -1,5 +1,5 @@
-"""Each rule lives in one helper: the page-cache protocol (kolony.pagecache), the CPU cost rate
-(videogen.engine.pipeline.cost_estimate), the service-error → form adapter (kolony.core.service_errors).
+"""Each rule lives in one helper: the page-cache protocol (kolony.pagecache), the cost rate table
+(videogen.engine.cost.cost_estimate), the service-error → form adapter (kolony.core.service_errors).
 These checks read the source so that a fifth copy of a protocol fails the suite, not a review."""
 
 import re
@@ -21,9 +21,11 @@ def test_only_the_page_cache_helper_talks_to_the_versioned_cache():
     assert users == ["kolony/datacache.py", "kolony/pagecache.py"]
 
 
-def test_one_cpu_cost_rate():
-    rates = sorted(name for name, text in _sources() if re.search(r"CPU_COST\w*\s*=|/\s*3600\b.*cost|cost.*/\s*3600\b", text))
-    assert rates == ["videogen/engine/pipeline.py"]
+def test_one_cost_rate_table():
+    """CPU, GPU and LLM prices live in videogen/engine/cost.py only (issue 15: one rate table)."""
+    rates = sorted(name for name, text in _sources()
+                   if re.search(r"(CPU|GPU|LLM)_COST\w*\s*=|/\s*3600\b.*cost|cost.*/\s*3600\b", text))
+    assert rates == ["videogen/engine/cost.py"]
 
 
 def test_one_service_error_adapter():

@@ -5,6 +5,7 @@ the rules after one failed repair attempt."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from videogen.engine.brief import Brief
@@ -35,35 +36,31 @@ class PlanResult:
         }
 
 
-def llm_settings() -> dict:
-    """``url``, ``model``, ``api_key``, ``timeout`` from Django settings when configured, else the
-    environment (``KOLONY_LLM_URL``, ``KOLONY_LLM_MODEL``, ``KOLONY_LLM_API_KEY``, ``KOLONY_LLM_TIMEOUT``)."""
-    def get(name, default=""):
-        try:
-            from django.conf import settings
-
-            if settings.configured and hasattr(settings, name):
-                return getattr(settings, name) or default
-        except ImportError:
-            pass
-        return os.environ.get(name, default)
-
+def llm_settings(environ: Mapping[str, str] | None = None) -> dict:
+    """``{"url", "model", "api_key", "timeout"}`` of the LLM endpoint from ``environ`` (default
+    ``os.environ``): ``KOLONY_LLM_URL``, ``KOLONY_LLM_MODEL`` (default "default"),
+    ``KOLONY_LLM_API_KEY``, ``KOLONY_LLM_TIMEOUT`` (seconds, default 20). The engine reads no
+    Django settings: the Studio passes its own endpoint as ``plan_scenes(..., llm=...)``
+    (see ``videogen.services.llm_endpoint``)."""
+    env = os.environ if environ is None else environ
     return {
-        "url": get("KOLONY_LLM_URL"),
-        "model": get("KOLONY_LLM_MODEL") or "default",
-        "api_key": get("KOLONY_LLM_API_KEY"),
-        "timeout": float(get("KOLONY_LLM_TIMEOUT", "20") or 20),
+        "url": env.get("KOLONY_LLM_URL", ""),
+        "model": env.get("KOLONY_LLM_MODEL", "") or "default",
+        "api_key": env.get("KOLONY_LLM_API_KEY", ""),
+        "timeout": float(env.get("KOLONY_LLM_TIMEOUT", "") or 20),
     }
 
 
 def plan_scenes(brief: Brief, *, backend: str | None = None, llm: dict | None = None) -> PlanResult:
     """Plan the scenes of ``brief``.
 
-    ``backend``: "rules", "llm", or None (LLM when ``KOLONY_LLM_URL`` is set, else rules).
-    ``llm`` overrides :func:`llm_settings` (keys url, model, api_key, timeout). The LLM path never
+    ``backend``: "rules", "llm", or None (LLM when an endpoint url is known, else rules).
+    ``llm``: the endpoint (keys url, model, api_key, timeout); None: :func:`llm_settings` from the
+    environment. A dict given replaces the environment entirely, so a Studio without an LLM url
+    gets the rules even when the process environment names one. The LLM path never
     raises: after two failed requests it returns the rule-based plan with ``fallback_reason`` set.
     """
-    cfg = {**llm_settings(), **(llm or {})}
+    cfg = llm_settings() if llm is None else {**llm_settings({}), **llm}
     if backend is None:
         backend = "llm" if cfg["url"] else "rules"
     if backend == "rules":
@@ -71,7 +68,7 @@ def plan_scenes(brief: Brief, *, backend: str | None = None, llm: dict | None = 
     if backend != "llm":
         raise ValueError(f"unknown planner backend {backend!r}; expected 'rules' or 'llm'")
     if not cfg["url"]:
-        return PlanResult(plan=plan_with_rules(brief), backend="rules", fallback_reason="KOLONY_LLM_URL is not set")
+        return PlanResult(plan=plan_with_rules(brief), backend="rules", fallback_reason="no LLM endpoint is set (KOLONY_LLM_URL)")
     attempts: list[LLMAttempt] = []
     try:
         plan = plan_with_llm(brief, url=cfg["url"], model=cfg["model"], api_key=cfg["api_key"],

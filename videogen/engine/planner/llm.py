@@ -102,11 +102,22 @@ def _to_plan(raw: _LLMPlan, brief: Brief, model: str) -> ScenePlan:
         visual = Visual(source="solid_brand")
         if s.visual == "product_image" and n_images and s.role != "end_card":
             visual = Visual(source="product_image", image_index=i % n_images)
-        vo = s.voiceover if s.role == "end_card" else cp.fit_words(s.voiceover, max_words(dur, brief.voice.rate_wpm))
+        # post-processing (copy that never breaks, planner/copy.py): the model's lines are shortened
+        # by rephrasing or dropping clauses, never inside the name/CTA/prices/URLs, never ending on
+        # a stop word; the headline keeps to the prompt's 6 words, the subtext to 10.
+        lang, protect = brief.language, (brief.product_name, brief.call_to_action)
+        vo = " ".join(s.voiceover.split())
+        if s.role != "end_card":
+            vo = cp.fit_words(vo, max_words(dur, brief.voice.rate_wpm), lang=lang, protect=protect)
+        vo = cp.strip_trailing_stop_words(vo, lang, protect)
+        if vo and vo[-1] not in ".!?。！？":
+            vo += "."
+        head = cp.headline(s.on_screen_text, 6, lang=lang, protect=protect) or s.on_screen_text
+        sub = cp.headline(s.subtext, 10, lang=lang, protect=protect) if s.subtext.strip() else ""
         scenes.append(
             Scene(
                 id=f"s{i + 1}", role=s.role, duration=dur, voiceover=vo,
-                on_screen_text=s.on_screen_text, subtext=s.subtext, visual=visual,
+                on_screen_text=head, subtext=sub, visual=visual,
                 motion="static" if s.role == "end_card" else rng.choice(MOTIONS),
                 text_animation=rng.choice(STYLE_TEXT_ANIMATION[brief.style]),
                 transition=rng.choice(STYLE_TRANSITIONS[brief.style]),

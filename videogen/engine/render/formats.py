@@ -141,3 +141,74 @@ def get_format(ratio: str) -> FormatSpec:
         return FORMATS[ratio]
     except KeyError:
         raise KeyError(f"unknown aspect ratio {ratio!r}; expected one of {', '.join(RATIOS)}") from None
+
+
+# ---------------------------------------------------------------- layout families
+#: The three photo layouts (``Scene.layout``): the photo filling the frame, the photo beside a
+#: brand-colour text panel, and a photo card on a styled backdrop.
+LAYOUTS: tuple[str, ...] = ("full_bleed", "split", "card")
+
+
+@dataclass(frozen=True)
+class LayoutBoxes:
+    """Where a layout puts things in one format, output pixels.
+
+    ``photo``: the picture (the whole frame for full-bleed; may reach into the platform-UI bands,
+    pictures may go there); ``text``: the headline block, inside ``FormatSpec.safe`` and above the
+    captions box; ``panel``: the brand-colour text panel of the split layout (None otherwise);
+    ``anchor``: where the photo's subject (saliency centre) should land, as fractions of
+    ``photo`` (clear of the text); ``scrim``: "bottom" (dark ramp up from the bottom, stacked
+    formats), "left" (ramp from the left edge, 16:9) or "none"."""
+
+    photo: Box
+    text: Box
+    panel: Box | None
+    anchor: tuple[float, float]
+    scrim: str
+
+
+def _stack_boxes(w: int, h: int, safe: Box, captions: Box, card_photo: Box, card_text: Box, split_at: int,
+                 bleed_text_top: int) -> dict[str, LayoutBoxes]:
+    text_bottom = captions.top - 8
+    # the subject lands between the top of the safe zone and the text
+    bleed_anchor_y = (safe.top + (bleed_text_top - safe.top) * 0.45) / h
+    split_anchor_y = min(0.62, (safe.top + (split_at - safe.top) * 0.5) / split_at)
+    return {
+        "full_bleed": LayoutBoxes(Box(0, 0, w, h), Box(safe.left, bleed_text_top, safe.right, text_bottom), None,
+                                  (0.5, bleed_anchor_y), "bottom"),
+        "split": LayoutBoxes(Box(0, 0, w, split_at), Box(safe.left, split_at + round(h * 0.022), safe.right, text_bottom),
+                             Box(0, split_at, w, h), (0.5, split_anchor_y), "none"),
+        "card": LayoutBoxes(card_photo, card_text, None, (0.5, 0.5), "none"),
+    }
+
+
+LAYOUT_BOXES: dict[str, dict[str, LayoutBoxes]] = {
+    # 9:16: text between 14 % and 65 % of the height (Reels UI), the picture everywhere
+    "9:16": {
+        **_stack_boxes(1080, 1920, FORMATS["9:16"].safe, FORMATS["9:16"].captions,
+                       Box(110, 340, 970, 890), Box(65, 905, 1015, 1142), split_at=880, bleed_text_top=820),
+        # split: the brand panel on top holds the text (from the 14 % line down), the photo fills
+        # the lower 62 % — the Reels UI band at the bottom covers picture, never text
+        "split": LayoutBoxes(Box(0, 720, 1080, 1920), Box(65, 300, 1015, 690), Box(0, 0, 1080, 720), (0.5, 0.36), "none"),
+        # card: the headline up top, a big card below reaching into the UI band (picture only)
+        "card": LayoutBoxes(Box(80, 620, 1000, 1400), Box(65, 290, 1015, 590), None, (0.5, 0.5), "none"),
+    },
+    "1:1": _stack_boxes(1080, 1080, FORMATS["1:1"].safe, FORMATS["1:1"].captions,
+                        FORMATS["1:1"].photo, FORMATS["1:1"].headline, split_at=590, bleed_text_top=560),
+    "4:5": _stack_boxes(1080, 1350, FORMATS["4:5"].safe, FORMATS["4:5"].captions,
+                        FORMATS["4:5"].photo, FORMATS["4:5"].headline, split_at=770, bleed_text_top=740),
+    "16:9": {
+        "full_bleed": LayoutBoxes(Box(0, 0, 1920, 1080), Box(96, 250, 1000, 830), None, (0.68, 0.45), "left"),
+        "split": LayoutBoxes(Box(860, 0, 1920, 1080), Box(96, 150, 780, 830), Box(0, 0, 860, 1080), (0.5, 0.45), "none"),
+        "card": LayoutBoxes(FORMATS["16:9"].photo, FORMATS["16:9"].headline, None, (0.5, 0.5), "none"),
+    },
+}
+
+
+def layout_boxes(spec: FormatSpec, layout: str) -> LayoutBoxes:
+    """The :class:`LayoutBoxes` of ``layout`` (one of :data:`LAYOUTS`) in ``spec``'s format.
+    Raises KeyError naming the accepted layouts for anything else."""
+    try:
+        return LAYOUT_BOXES[spec.ratio][layout]
+    except KeyError:
+        raise KeyError(f"unknown layout {layout!r} for {spec.ratio}; expected one of {', '.join(LAYOUTS)}") from None

@@ -124,3 +124,48 @@ def make_music(duration: float, look: Look, seed: int) -> np.ndarray:
     out *= fade[:, None]
     peak = float(np.abs(out).max()) or 1.0
     return (out / peak * 0.5).astype(np.float32)
+
+
+def beat_times(duration: float, bpm: float) -> list[float]:
+    """The bed's beat grid: the seconds at which :func:`make_music` strikes each beat (the bass
+    note, and the kick at ≥ 95 bpm), ``k · 60 / bpm`` for every beat before ``duration``. Raises
+    ValueError for a tempo ≤ 0."""
+    if bpm <= 0:
+        raise ValueError(f"tempo must be positive, got {bpm} bpm")
+    beat = 60.0 / bpm
+    return [round(k * beat, 6) for k in range(int(duration / beat) + 1) if k * beat < duration]
+
+
+def snap_to_beats(durations: list[float], bpm: float, *, offset: float = 0.0, step: float = 0.1,
+                  min_scene: float = 1.0) -> list[float]:
+    """Scene durations (seconds) whose boundaries (cuts) land on the music's beats.
+
+    Each boundary between scenes moves to the nearest beat time minus ``offset`` (e.g. half the
+    cross-fade, so the middle of a transition falls on the beat), rounded to the ``step`` grid
+    (0.1 s: the Studio's Seconds field, so a cut is within ``step / 2`` of its beat); a boundary
+    is left where it was when no beat within one beat keeps every scene ≥ ``min_scene`` s. The
+    total is unchanged. Pure: same input, same output."""
+    if len(durations) < 2 or bpm <= 0:
+        return list(durations)
+    beat = 60.0 / bpm
+    total = round(sum(durations), 6)
+    n = len(durations)
+    bounds: list[float] = []
+    t = 0.0
+    prev = 0.0
+    for i, d in enumerate(durations[:-1]):
+        t += d
+        k0 = round((t + offset) / beat)
+        best = round(t / step) * step
+        chosen = None
+        for k in sorted((k0 - 1, k0, k0 + 1), key=lambda k: abs(k * beat - offset - t)):
+            cand = round(round((k * beat - offset) / step) * step, 6)
+            rest = n - 1 - i  # scenes after this boundary
+            if cand - prev >= min_scene - 1e-9 and total - cand >= rest * min_scene - 1e-9 and abs(cand - t) <= beat:
+                chosen = cand
+                break
+        b = chosen if chosen is not None else round(best, 6)
+        bounds.append(b)
+        prev = b
+    edges = [0.0, *bounds, total]
+    return [round(edges[i + 1] - edges[i], 3) for i in range(n)]

@@ -15,9 +15,9 @@ from videogen.engine.render.layers import (
     clip_plate,
     composite_keyframe,
     logo_layer,
-    render_plate,
+    plan_layouts,
+    render_picture,
     render_text_layer,
-    uses_full_bleed,
 )
 from videogen.engine.render.styles import Look
 
@@ -39,9 +39,13 @@ def render_storyboard(
     ``clip_frames`` maps a clip index (``Visual.clip_index``) to its keyframe (RGB, see
     :func:`videogen.engine.render.clips.extract_keyframe`); an ``uploaded_clip`` scene whose clip is
     there shows that frame reframed like the video (cover + centre crop, scrim, white text).
+    Each scene is drawn in its layout (``Scene.layout``, or when None the renderer's choice,
+    :func:`videogen.engine.render.layers.plan_layouts`, so consecutive scenes differ), the picture
+    as it stands when the scene's text has arrived.
     Deterministic: the same inputs give byte-identical PNGs (no timestamps are written).
     """
     clip_frames = clip_frames or {}
+    layouts = plan_layouts(plan.scenes, look)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     pool = ThreadPoolExecutor(max_workers=2)  # PNG (zlib) encoding releases the GIL
@@ -54,7 +58,7 @@ def render_storyboard(
             frame = clip_frames.get(clip_index) if clip_index is not None else None
             if frame is not None:
                 plate = clip_plate(frame, cv)
-                layers = [render_text_layer(scene, look, cv, full_bleed=True, brand_font=brand_font)]
+                layers = [render_text_layer(scene, look, cv, full_bleed=True, brand_font=brand_font, layout="full_bleed")]
                 if logo is not None and scene.role != "end_card":
                     layers.append(logo_layer(logo, look, cv, logo_position))
                 path = out_dir / keyframe_name(spec, i, scene.role)
@@ -69,9 +73,10 @@ def render_storyboard(
                     p.thumbnail((1400, 1400), Image.Resampling.BILINEAR)
                     small_photos[k] = p
                 photo = small_photos[k]
-            full_bleed = photo is not None and uses_full_bleed(photos[min(scene.visual.image_index or 0, len(photos) - 1)], spec)
-            plate = render_plate(scene, i, look, cv, photo, logo=logo, product_name=product_name, seed=seed, full_bleed=full_bleed)
-            layers = [render_text_layer(scene, look, cv, full_bleed=full_bleed, brand_font=brand_font)]
+            pic = render_picture(scene, i, look, cv, photo, logo=logo, product_name=product_name, seed=seed, layout=layouts[i])
+            plate = pic.flat()
+            layers = [render_text_layer(scene, look, cv, full_bleed=pic.layout == "full_bleed", brand_font=brand_font,
+                                        layout=pic.layout)]
             if logo is not None and scene.role != "end_card":
                 layers.append(logo_layer(logo, look, cv, logo_position))
             path = out_dir / keyframe_name(spec, i, scene.role)

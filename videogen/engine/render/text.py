@@ -1,9 +1,14 @@
 """Text layout with Pillow: font fallback (Latin/CJK/emoji), word wrap, shrink-to-fit, RTL.
 
-Text never overflows its box: :func:`fit_text` tries sizes from large to small, wraps at word
-boundaries (CJK: between characters), breaks words longer than a line, and as a last resort cuts
-the text with an ellipsis. Right-to-left paragraphs (Arabic, Hebrew) are shaped and reordered by
-libraqm (FriBiDi + HarfBuzz) when Pillow has it.
+Text never overflows its box and never breaks its copy (issue 14 §2): :func:`fit_text` tries
+sizes from large to small and wraps at word boundaries (CJK: between characters), keeping atomic
+spans (product name, call to action, prices, percentages, URLs — ``planner/copy.py``) on one line
+and never ending a line on a stop word (the word moves down); lines are balanced (the narrowest
+width that keeps the line count). At the smallest size, a text still too long is shortened by
+dropping whole clauses or trailing phrases (:func:`videogen.engine.planner.copy.shorten`); only a
+single word wider than the line is broken between characters, and an ellipsis is the last resort.
+Right-to-left paragraphs (Arabic, Hebrew) are shaped and reordered by libraqm (FriBiDi +
+HarfBuzz) when Pillow has it.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from videogen.engine.planner import copy as cp
 from videogen.engine.render.fonts import EMOJI_NATIVE_SIZE, font_path, load_font
 
 _EMOJI_RE = re.compile(
@@ -101,10 +108,11 @@ def line_width(text: str, fonts: FontSet, size: int) -> float:
     return w
 
 
-def _tokens(text: str) -> list[str]:
-    """Wrap units: words with their trailing space; each CJK character on its own."""
+def _tokens(text: str, protect: Sequence[str] = ()) -> list[str]:
+    """Wrap units: words (an atomic span: all its words) with their trailing space; each CJK
+    character on its own."""
     toks: list[str] = []
-    for word in re.findall(r"\S+\s*", text):
+    for word in [u + " " for u in cp.units(text, protect)]:
         if _CJK_RE.search(word):
             buf = ""
             for ch in word:
@@ -122,12 +130,74 @@ def _tokens(text: str) -> list[str]:
     return toks
 
 
-def wrap(text: str, fonts: FontSet, size: int, max_width: float, *, break_words: bool) -> list[str]:
-    """Greedy wrap into lines no wider than ``max_width`` px. With ``break_words``, a word wider
-    than a line is split between characters; otherwise it is left whole (and overflows)."""
+def wrap(
+    text: str, fonts: FontSet, size: int, max_width: float, *, break_words: bool,
+    lang: str | None = None, protect: Sequence[str] = (), balance: bool = True,
+) -> list[str]:
+    """Wrap into lines no wider than ``max_width`` px: greedy, atomic spans kept on one line
+    (split at their spaces only when wider than a line), then no line ending on a stop word of
+    ``lang`` (None: any listed language) where the word fits on the next line, then (``balance``)
+    the narrowest width that keeps the line count, so a last line is not left with one word.
+    With ``break_words``, a word wider than a line is split between characters; otherwise it is
+    left whole (and overflows)."""
+    lines = _greedy(text, fonts, size, max_width, break_words=break_words, protect=protect, lang=lang)
+    lines = _no_stop_word_ends(lines, fonts, size, max_width, lang, protect)
+    if balance and len(lines) > 1 and not any(line_width(ln, fonts, size) > max_width for ln in lines):
+        lo, hi = max_width * 0.5, max_width
+        best = lines
+        for _ in range(7):
+            mid = (lo + hi) / 2
+            cand = _no_stop_word_ends(_greedy(text, fonts, size, mid, break_words=False, protect=protect, lang=lang),
+                                      fonts, size, mid, lang, protect)
+            if len(cand) == len(lines) and all(line_width(ln, fonts, size) <= mid for ln in cand):
+                best, hi = cand, mid
+            else:
+                lo = mid
+        lines = best
+    return lines
+
+
+def _no_stop_word_ends(
+    lines: list[str], fonts: FontSet, size: int, max_width: float, lang: str | None, protect: Sequence[str],
+) -> list[str]:
+    """Move a stop word that ends a line (not the last) to the start of the next line, when the
+    next line still fits and the line keeps a word."""
+    lines = list(lines)
+    for i in range(len(lines) - 1):
+        while True:
+            us = cp.units(lines[i], protect)
+            if len(us) < 2 or " " in us[-1] or not cp.is_stop_word(us[-1], lang) or cp.is_cjk(us[-1]):
+                break
+            cand = us[-1] + " " + lines[i + 1]
+            if line_width(cand, fonts, size) > max_width:
+                break
+            lines[i], lines[i + 1] = " ".join(us[:-1]), cand
+    return lines
+
+
+def _greedy(
+    text: str, fonts: FontSet, size: int, max_width: float, *, break_words: bool, protect: Sequence[str],
+    lang: str | None = None,
+) -> list[str]:
     lines: list[str] = []
     cur = ""
-    for tok in _tokens(text):
+    toks: list[str] = []
+    for tok in _tokens(text, protect):
+        # an atomic span wider than a line falls back to its words
+        if " " in tok.strip() and line_width(tok.rstrip(), fonts, size) > max_width:
+            toks += [w + " " for w in tok.split()]
+        else:
+            toks.append(tok)
+    # a stop word is glued to the word after it ("für die Stadt"), unless that is wider than a line
+    glued: list[str] = []
+    for tok in toks:
+        prev = glued[-1] if glued else ""
+        if (prev and prev.endswith(" ") and not _CJK_RE.search(prev) and cp.is_stop_word(prev.split()[-1], lang)
+                and line_width((prev + tok).rstrip(), fonts, size) <= max_width):
+            glued[-1] = prev + tok
+        else:
+            glued.append(tok)
+    for tok in glued:
         cand = cur + tok
         if not cur or line_width(cand.rstrip(), fonts, size) <= max_width:
             cur = cand
@@ -175,35 +245,54 @@ LINE_SPACING = 1.18
 
 
 def fit_text(
-    text: str, fonts: FontSet, max_width: int, max_height: int, *, max_size: int, min_size: int, max_lines: int = 3
+    text: str, fonts: FontSet, max_width: int, max_height: int, *, max_size: int, min_size: int, max_lines: int = 3,
+    lang: str | None = None, protect: Sequence[str] = (),
 ) -> TextBlock:
     """Largest layout of ``text`` that fits ``max_width`` × ``max_height`` px.
 
-    Sizes go from ``max_size`` down to ``min_size`` (−8 % steps). Words are kept whole while
-    possible; at ``min_size`` long words are broken; if the text still does not fit, lines are
-    cut and the last one ends with "…". The returned block always fits.
+    Sizes go from ``max_size`` down to ``min_size`` (−8 % steps), wrapped by :func:`wrap`
+    (``lang``: the copy's language for the stop-word rule, None = any listed language;
+    ``protect``: strings kept whole on one line, besides prices, percentages and URLs). At
+    ``min_size`` a text still too long drops whole clauses or trailing phrases
+    (:func:`videogen.engine.planner.copy.shorten`, never inside ``protect``); then a word wider
+    than a line is broken; if even that does not fit, lines are cut and the last one ends with
+    "…". The returned block always fits; ``lines`` joined may be shorter than ``text``.
     """
     text = " ".join(text.split())
     rtl = is_rtl(text)
     if not text:
         return TextBlock((), min_size, 0, 0, 0, fonts, rtl)
+
+    def attempt(t: str, size: int, break_words: bool) -> TextBlock | None:
+        lines = wrap(t, fonts, size, max_width, break_words=break_words, lang=lang, protect=protect, balance=False)
+        lh = int(round(size * LINE_SPACING))
+        widths = [line_width(ln, fonts, size) for ln in lines]
+        if lines and len(lines) <= max_lines and lh * len(lines) <= max_height and max(widths) <= max_width:
+            if not break_words and len(lines) > 1:  # balance once it fits: same line count, narrower
+                lines = wrap(t, fonts, size, max_width, break_words=False, lang=lang, protect=protect)
+                widths = [line_width(ln, fonts, size) for ln in lines]
+            return TextBlock(tuple(lines), size, lh, int(max(widths)) + 1, lh * len(lines), fonts, rtl)
+        return None
+
     size = max_size
     while True:
         last = size <= min_size
         size = max(size, min_size)
-        for break_words in (False, True) if last else (False,):
-            lines = wrap(text, fonts, size, max_width, break_words=break_words)
-            lh = int(round(size * LINE_SPACING))
-            widths = [line_width(ln, fonts, size) for ln in lines]
-            if len(lines) <= max_lines and lh * len(lines) <= max_height and max(widths) <= max_width:
-                return TextBlock(tuple(lines), size, lh, int(max(widths)) + 1, lh * len(lines), fonts, rtl)
+        got = attempt(text, size, False)
+        if got:
+            return got
         if last:
+            at_min = size
+            short = cp.shorten(text, lambda t: attempt(t, at_min, False) is not None, lang=lang, protect=protect)
+            got = attempt(short, size, False) or attempt(text, size, True)
+            if got:
+                return got
             break
         size = int(size * 0.92)
     # Still too long at the minimum size: keep what fits and end with an ellipsis.
     lh = int(round(size * LINE_SPACING))
     keep = max(1, min(max_lines, max_height // max(lh, 1)))
-    lines = wrap(text, fonts, size, max_width, break_words=True)[:keep]
+    lines = wrap(text, fonts, size, max_width, break_words=True, lang=lang, protect=protect, balance=False)[:keep]
     last_line = lines[-1]
     while last_line and line_width(last_line + "…", fonts, size) > max_width:
         last_line = last_line[:-1]

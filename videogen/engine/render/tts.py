@@ -1,16 +1,29 @@
 """Text to speech behind one small interface; default backend: Debian's ``espeak-ng``.
 
-Each caption phrase is synthesised on its own and measured, so caption timing comes from the
-TTS itself (issue 5 §4).
+Each voiceover phrase is synthesised on its own and measured, so caption timing comes from the
+TTS itself (issue 5 §4). Word timings for word-by-word captions (issue 14 §2) come from the same
+synthesis: :meth:`EspeakTTS.synthesize_words` drives libespeak-ng (the library behind the
+``espeak-ng`` command, same voices and same samples) through ``ctypes`` and records its
+``espeakEVENT_WORD`` events — the audio position, in ms, at which the engine starts each word —
+so a highlighted word starts exactly when it is heard; each word ends at its last voiced 10 ms
+frame before the next word (pauses at commas are not highlighted). Why not the other ways: one
+synthesis per word changes the prosody and costs a process start per word; timings proportional
+to characters drift by 100–300 ms inside long words and numbers ("19,99" is four spoken words).
+Without the library (another platform), the command line is used and word times are spread
+over the measured phrase in proportion to letters (:func:`proportional_words`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import io
+import os
 import re
 import shutil
 import subprocess
+import threading
 import wave
 from dataclasses import dataclass
 from typing import Protocol
@@ -34,11 +47,47 @@ class VoiceInfo:
     name: str
 
 
+@dataclass(frozen=True)
+class WordTime:
+    """One spoken word: ``start``/``end`` in seconds from the start of its phrase's samples, and
+    the word as written (a whitespace-separated token of the phrase, punctuation included)."""
+
+    start: float
+    end: float
+    text: str
+
+
 class TTSBackend(Protocol):
     name: str
 
     def synthesize(self, text: str, *, voice: str, rate_wpm: int) -> np.ndarray:
         """Return mono float32 samples at 48 kHz in −1..1 (leading/trailing silence trimmed)."""
+
+
+def proportional_words(text: str, duration: float) -> list[WordTime]:
+    """Word times spread over ``duration`` seconds in proportion to each word's letters and
+    digits (at least 2 per word; a digit counts 2, numbers are read as several words) — the
+    fallback for backends without word events. One entry per whitespace token of ``text``."""
+    toks = re.sub(r"\s+", " ", text).strip().split(" ") if text.strip() else []
+    weights = [max(2.0, sum(2.0 if ch.isdigit() else 1.0 for ch in t if ch.isalnum())) for t in toks]
+    total = sum(weights) or 1.0
+    out, t = [], 0.0
+    for tok, w in zip(toks, weights, strict=True):
+        d = duration * w / total
+        out.append(WordTime(round(t, 4), round(t + d, 4), tok))
+        t += d
+    return out
+
+
+def synthesize_words(tts: TTSBackend, text: str, *, voice: str, rate_wpm: int) -> tuple[np.ndarray, list[WordTime]]:
+    """Samples (as :meth:`TTSBackend.synthesize`) and one :class:`WordTime` per whitespace token
+    of ``text``: the backend's own word timings when it has them (``synthesize_words``), else
+    :func:`proportional_words` over the measured samples."""
+    own = getattr(tts, "synthesize_words", None)
+    if own is not None:
+        return own(text, voice=voice, rate_wpm=rate_wpm)
+    x = tts.synthesize(text, voice=voice, rate_wpm=rate_wpm)
+    return x, proportional_words(text, len(x) / SAMPLE_RATE)
 
 
 def _espeak() -> str:
@@ -66,12 +115,148 @@ def list_voices() -> tuple[VoiceInfo, ...]:
     return tuple(voices)
 
 
-def _trim(x: np.ndarray, threshold: float = 0.01) -> np.ndarray:
+def _trim_range(x: np.ndarray, threshold: float = 0.01) -> tuple[int, int]:
+    """(first, end) sample indices of ``x`` without its leading/trailing silence, 20 ms kept."""
     idx = np.flatnonzero(np.abs(x) > threshold)
     if idx.size == 0:
-        return x[:0]
+        return 0, 0
     pad = int(0.02 * SAMPLE_RATE)
-    return x[max(0, idx[0] - pad): idx[-1] + pad]
+    return max(0, int(idx[0]) - pad), int(idx[-1]) + pad
+
+
+def _trim(x: np.ndarray, threshold: float = 0.01) -> np.ndarray:
+    a, b = _trim_range(x, threshold)
+    return x[a:b]
+
+
+def _to_48k(x: np.ndarray, rate: int) -> np.ndarray:
+    from math import gcd
+
+    g = gcd(SAMPLE_RATE, rate)
+    return resample_poly(x, SAMPLE_RATE // g, rate // g).astype(np.float32)
+
+
+class _Event(ctypes.Structure):
+    """``espeak_EVENT`` (speak_lib.h)."""
+
+    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
+                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
+                ("user_data", ctypes.c_void_p), ("id", ctypes.c_char * 8)]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+_EVENT_WORD, _RATE_PARAM, _SYNCHRONOUS, _DONT_EXIT, _POS_CHARACTER, _CHARS_UTF8 = 1, 1, 2, 0x8000, 1, 1
+
+
+class _EspeakLib:
+    """libespeak-ng in this process: initialised once per process (re-initialised after a fork),
+    one synthesis at a time (the library keeps global state)."""
+
+    _lock = threading.Lock()
+    _state: "tuple[int, ctypes.CDLL, int, object] | None" = None  # (pid, lib, sample rate, callback)
+    _chunks: list[np.ndarray] = []
+    _events: list[tuple[int, int]] = []
+
+    @classmethod
+    def _callback(cls, wav, n, events) -> int:
+        if wav and n > 0:
+            cls._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
+        i = 0
+        while events[i].type != 0:  # espeakEVENT_LIST_TERMINATED
+            if events[i].type == _EVENT_WORD:
+                cls._events.append((events[i].text_position, events[i].audio_position))
+            i += 1
+        return 0
+
+    @classmethod
+    def load(cls) -> "tuple[ctypes.CDLL, int] | None":
+        if cls._state and cls._state[0] == os.getpid():
+            return cls._state[1], cls._state[2]
+        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
+            return None
+        rate = lib.espeak_Initialize(_SYNCHRONOUS, 0, None, _DONT_EXIT)
+        if rate <= 0:
+            return None
+        cb = _CALLBACK(cls._callback)
+        lib.espeak_SetSynthCallback(cb)
+        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+                                     ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        cls._state = (os.getpid(), lib, rate, cb)
+        return lib, rate
+
+    @classmethod
+    def synth(cls, text: str, voice: str, rate_wpm: int) -> "tuple[np.ndarray, int, list[tuple[int, int]]] | None":
+        """(int16 samples, sample rate, [(1-based character position, audio ms)] per word event),
+        or None without the library. Raises :class:`TTSUnavailable` for an unknown voice."""
+        with cls._lock:
+            loaded = cls.load()
+            if loaded is None:
+                return None
+            lib, rate = loaded
+            if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise TTSUnavailable(f"espeak-ng failed for voice {voice!r}: no such voice")
+            lib.espeak_SetParameter(_RATE_PARAM, int(rate_wpm), 0)
+            cls._chunks, cls._events = [], []
+            data = text.encode()
+            err = lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+            lib.espeak_Synchronize()
+            if err != 0:
+                raise TTSUnavailable(f"espeak-ng failed for voice {voice!r}: error {err}")
+            x = np.concatenate(cls._chunks) if cls._chunks else np.zeros(0, np.int16)
+            return x, rate, list(cls._events)
+
+
+def _voiced_end(x: np.ndarray, a: int, b: int, threshold: float = 0.01) -> int:
+    """The end (sample index) of the last voiced 10 ms frame of ``x[a:b]``, or ``a`` if none."""
+    frame = SAMPLE_RATE // 100
+    seg = np.abs(x[a:b])
+    if seg.size == 0:
+        return a
+    n = seg.size // frame
+    if n == 0:
+        return b if seg.max() > threshold else a
+    peaks = seg[: n * frame].reshape(n, frame).max(axis=1)
+    voiced = np.flatnonzero(peaks > threshold)
+    tail = seg[n * frame:]
+    if tail.size and tail.max() > threshold:
+        return b
+    return a + (int(voiced[-1]) + 1) * frame if voiced.size else a
+
+
+def word_times_from_events(text: str, events: list[tuple[int, int]], x48: np.ndarray, offset: int) -> list[WordTime]:
+    """Map espeak word events (1-based character position, ms) onto the whitespace tokens of
+    ``text``: a token starts at its first event; a token without one (a dash, an emoji) starts
+    where the next one does. Times are relative to ``x48[offset:]`` (the trimmed samples); each
+    word ends at its last voiced frame before the next word starts."""
+    toks = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
+    starts: list[float | None] = [None] * len(toks)
+    for pos, ms in events:
+        c = pos - 1
+        for k, (a, b, _) in enumerate(toks):
+            if a <= c < b or (c < a and (k == 0 or toks[k - 1][1] <= c)):
+                t = ms / 1000.0
+                cur = starts[k]
+                starts[k] = t if cur is None else min(cur, t)
+                break
+    total = len(x48) / SAMPLE_RATE
+    nxt = total
+    filled: list[float] = [0.0] * len(toks)
+    for k in range(len(toks) - 1, -1, -1):
+        sk = starts[k]
+        filled[k] = nxt if sk is None else min(sk, nxt)
+        nxt = filled[k]
+    out = []
+    for k, (_, _, tok) in enumerate(toks):
+        a = max(0.0, filled[k] - offset / SAMPLE_RATE)
+        limit = filled[k + 1] if k + 1 < len(toks) else total
+        b_idx = _voiced_end(x48, int(round(filled[k] * SAMPLE_RATE)), int(round(limit * SAMPLE_RATE)))
+        b = max(a, b_idx / SAMPLE_RATE - offset / SAMPLE_RATE)
+        end_cap = (len(x48) - offset) / SAMPLE_RATE
+        out.append(WordTime(round(min(a, end_cap), 4), round(min(b, end_cap), 4), tok))
+    return out
 
 
 class EspeakTTS:
@@ -80,9 +265,25 @@ class EspeakTTS:
     name = "espeak-ng"
 
     def synthesize(self, text: str, *, voice: str, rate_wpm: int) -> np.ndarray:
+        return self.synthesize_words(text, voice=voice, rate_wpm=rate_wpm)[0]
+
+    def synthesize_words(self, text: str, *, voice: str, rate_wpm: int) -> tuple[np.ndarray, list[WordTime]]:
+        """Samples as :meth:`synthesize` plus one :class:`WordTime` per whitespace token of the
+        (whitespace-normalised) text, from libespeak-ng's word events (see the module docstring);
+        without the library, the command line and :func:`proportional_words`."""
         text = re.sub(r"\s+", " ", text).strip()
         if not text:
-            return np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.float32), []
+        got = _EspeakLib.synth(text, voice, rate_wpm)
+        if got is None:
+            x = self._synthesize_cli(text, voice=voice, rate_wpm=rate_wpm)
+            return x, proportional_words(text, len(x) / SAMPLE_RATE)
+        raw, rate, events = got
+        x48 = _to_48k(raw.astype(np.float32) / 32768.0, rate)
+        a, b = _trim_range(x48)
+        return x48[a:b], word_times_from_events(text, events, x48[:b], a)
+
+    def _synthesize_cli(self, text: str, *, voice: str, rate_wpm: int) -> np.ndarray:
         res = subprocess.run(  # noqa: S603 - argument list (no shell), program resolved by path
             [_espeak(), "-v", voice, "-s", str(int(rate_wpm)), "--stdout", "--", text],
             capture_output=True, timeout=60,
@@ -93,11 +294,7 @@ class EspeakTTS:
             rate = w.getframerate()
             raw = w.readframes(w.getnframes())
         x = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-        from math import gcd
-
-        g = gcd(SAMPLE_RATE, rate)
-        x = resample_poly(x, SAMPLE_RATE // g, rate // g).astype(np.float32)
-        return _trim(x)
+        return _trim(_to_48k(x, rate))
 
 
 def get_backend(engine: str) -> TTSBackend | None:
