@@ -1,4 +1,4 @@
-.PHONY: run test worker sweep bench
+.PHONY: run test worker sweep bench look
 
 # Set up and run Kolony: web (HTTP + WebSocket), an RQ worker, demo data, a sample video ad.
 run:
@@ -14,3 +14,7 @@ worker:
 # Outbox + dead-worker sweep every 10 s (every worker also sweeps while idle).
 sweep:
 	.venv/bin/python manage.py outbox_sweep --loop
+
+# Contact sheets of both example briefs in every style (docs/look/, linked from the README).
+look:
+	.venv/bin/python -m videogen.engine.look --out docs/look

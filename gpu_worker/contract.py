@@ -180,8 +180,8 @@ class GenerateClipSpec(_TaskBase):
     negative_prompt: str = Field(default="", max_length=2000)
     first_frame_key: StorageKey | None = None
     last_frame_key: StorageKey | None = None
-    width: int = Field(default=768, ge=64, le=1920)
-    height: int = Field(default=512, ge=64, le=1920)
+    width: int = Field(default=768, ge=32, le=1920)
+    height: int = Field(default=512, ge=32, le=1920)
     num_frames: int = Field(default=121, ge=1, le=257)
     fps: int = Field(default=24, ge=1, le=60)
     steps: int = Field(default=30, ge=1, le=200)

@@ -182,7 +182,7 @@ class ModelManager:
         dtype = torch.bfloat16 if plan.dtype == "bfloat16" else torch.float32
         t0 = time.perf_counter()
         try:
-            pipe = cls.from_pretrained(str(directory), torch_dtype=dtype, local_files_only=True)
+            pipe = cls.from_pretrained(str(directory), dtype=dtype, local_files_only=True)
         except (OSError, EnvironmentError) as exc:
             raise MissingModel(entry.id, directory, f"loading failed: {exc}") from exc
         if hasattr(pipe, "set_progress_bar_config"):

@@ -85,4 +85,4 @@ def frame_rule(family: str) -> int:
 
 def fit_frames(num_frames: int, family: str) -> int:
     r = frame_rule(family)
-    return max(1, round((num_frames - 1) / r)) * r + 1
+    return max(0, round((num_frames - 1) / r)) * r + 1

@@ -52,14 +52,14 @@ def apply_tuning(pipe: Any, plan: MemoryPlan, settings: WorkerSettings) -> tuple
         try:
             tr.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=torch.bfloat16)
             labels.append("fp8:layerwise")
-        except Exception as exc:  # an op without float8 support on this build
+        except Exception as exc:  # noqa: BLE001 - an op without float8 support on this build: run without
             warnings.append(f"FP8 layerwise casting not applied: {exc}")
     backend = pick_attention_backend(settings.attention, plan.device)
     if backend:
         try:
             tr.set_attention_backend(backend)
             labels.append(f"attention:{backend}")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - an optional speed-up never fails the job
             warnings.append(f"attention backend {backend!r} not available ({exc}); kept PyTorch SDPA")
     if settings.cache != "off":
         try:
@@ -74,7 +74,7 @@ def apply_tuning(pipe: Any, plan: MemoryPlan, settings: WorkerSettings) -> tuple
                 tr.enable_cache(diffusers.MagCacheConfig(threshold=settings.cache_threshold or 0.06,
                                                          mag_ratios=settings.mag_ratios))
                 labels.append("cache:magcache")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - an optional speed-up never fails the job
             warnings.append(f"step cache {settings.cache!r} not applied: {exc}")
     if settings.compile:
         try:
@@ -84,6 +84,6 @@ def apply_tuning(pipe: Any, plan: MemoryPlan, settings: WorkerSettings) -> tuple
             else:
                 pipe.transformer = torch.compile(tr)
                 labels.append("compile:full")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - an optional speed-up never fails the job
             warnings.append(f"torch.compile not applied: {exc}")
     return labels, warnings

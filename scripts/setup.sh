@@ -36,11 +36,14 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 REQ=requirements.txt
 [[ $MODE == test ]] && REQ=requirements-dev.txt
+# Tests also cover the GPU worker on the CPU (tests/gpu_worker): its ML stack, the CPU torch build here.
+EXTRA_REQ=()
+[[ $MODE == test ]] && EXTRA_REQ=(-r requirements-gpu.txt)
 stamp=.venv/.kolony-$MODE-$(cat requirements*.txt | sha256sum | cut -c1-16)
 if [[ ! -f $stamp ]]; then
-  say "Installing Python packages from $REQ"
+  say "Installing Python packages from $REQ${EXTRA_REQ[1]:+ and ${EXTRA_REQ[1]}}"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -r "$REQ"
+  .venv/bin/python -m pip install -q -r "$REQ" ${EXTRA_REQ[@]+"${EXTRA_REQ[@]}"}
   touch "$stamp"
 fi
 

@@ -9,6 +9,7 @@ from .models import (
     Render,
     RenderComment,
     Scene,
+    VariantSet,
     VideoJob,
     Voice,
     WorkflowTemplate,
@@ -170,3 +171,15 @@ class PolicyFindingAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(VariantSet)
+class VariantSetAdmin(admin.ModelAdmin):
+    """Variant tests (issue 17): read the set, its base job, ad set and the decision taken."""
+
+    list_display = ["id", "name", "organization", "factor", "status", "ad_set", "first_published_at", "created_at"]
+    list_filter = ["factor", "status", "created_at"]
+    search_fields = ["name", "organization__name", "base_job__title"]
+    list_select_related = ["organization", "ad_set"]
+    raw_id_fields = ["base_job", "ad_set", "created_by"]
+    readonly_fields = ["first_published_at", "concluded_at", "decision", "created_at"]

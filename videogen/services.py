@@ -150,6 +150,7 @@ def video_job_create(*, organization, user, brief_data: dict, template: Workflow
         if campaign is None:
             raise ValidationError({"campaign": [f"No campaign with id {campaign_id} in this organization."]})
     data = template_apply(template=template, data=dict(brief_data or {}))
+    learning_notes: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="kolony-brief-") as tmp:
         brief = brief_for_engine(organization=organization, data=data, workdir=Path(tmp))
         image_ids = list(brief_image_ids(data))
@@ -159,13 +160,19 @@ def video_job_create(*, organization, user, brief_data: dict, template: Workflow
             planner = "template"
         else:
             result = plan_scenes(brief, llm=llm_endpoint())
-            snapshot = snapshot_from_plan(result.plan, image_ids)
+            # issue 17: start from what won this organization's earlier tests; the trace says which learning changed what
+            from .variants.services import learnings_apply
+
+            plan, learning_notes, data = learnings_apply(organization=organization, campaign=campaign, brief=brief,
+                                                         plan=result.plan, data=data)
+            snapshot = snapshot_from_plan(plan, image_ids)
             planner = result.backend
     with transaction.atomic():
         job = VideoJob.objects.create(
             organization=organization, created_by=user, campaign=campaign, title=(title or brief.product_name)[:120],
             brief={**data, "images": image_ids}, planner=planner, phase="planned",
-            trace={"planner": planner, "template": template.name if template else None},
+            trace={"planner": planner, "template": template.name if template else None,
+                   **({"learnings": learning_notes} if learning_notes else {})},
         )
         replace_scenes(job, snapshot)
         _validate_snapshot(job, snapshot)

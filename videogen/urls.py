@@ -27,4 +27,5 @@ urlpatterns = [
     path("jobs/<int:job_id>/scenes/<str:scene_key>/regenerate/", views.scene_regenerate, name="scene_regenerate"),
     path("jobs/<int:job_id>/keyframes/<str:ratio_slug>/<int:number>.png", views.keyframe, name="keyframe"),
     path("", include("videogen.review.urls")),  # approvals and review pages (videogen/review/)
+    path("", include("videogen.variants.urls")),  # variant tests (videogen/variants/, issue 17)
 ]

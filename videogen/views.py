@@ -88,6 +88,9 @@ def _job_context(request, job: VideoJob, **extra) -> dict:
         "clips": selectors.asset_list(organization=org, kind=AssetKind.VIDEO)[:20],
         "can_edit": role_can(membership.role, "edit"), "placements": dict(PLACEMENTS),
         "can_submit": role_can(membership.role, "submit"),  # review: submit a version (videogen/review/)
+        # issue 17: what earlier tests changed in this plan (job.trace["learnings"]) and the variant tests made from it
+        "learning_notes": (job.trace or {}).get("learnings") or [],
+        "variant_sets": list(job.variant_sets.all()) if not job.variant_set_id else [],
         # generated scenes (issue 15): offered only while a GPU worker is alive; each generated scene's card
         "gpu_alive": generation.gpu_available(), "generated": generation.generated_scene_cards(job=job),
         **extra,

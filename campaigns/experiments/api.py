@@ -84,7 +84,7 @@ class IntervalSerializer(serializers.Serializer):
 
 class ComparisonSerializer(serializers.Serializer):
     render = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named label
     lift = IntervalSerializer(allow_null=True, help_text="Relative lift over the control (0.2 = +20 %) with its 95 % interval.")
     z = serializers.FloatField(allow_null=True)
     p = serializers.FloatField(allow_null=True)

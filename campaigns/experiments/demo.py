@@ -14,6 +14,7 @@ the platform sync's upsert. Idempotent (everything found by name; insight rows u
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ from campaigns.models import Ad, AdSet, Campaign
 from .simulator import TrueRates, simulate_variant_results
 
 CAMPAIGN = "Cold Brew Summer Launch"
-TESTS = [
+TESTS: list[dict[str, Any]] = [
     {"name": "Hook test – Reels", "factor": "hook", "ad_set": "Hook test – Reels", "placements": ["instagram_reels"],
      "levels": ["Cold brew, done right.", "Tired of bitter coffee?", "Your 3 pm pick-me-up"], "winner": 1, "lift": 0.25,
      "started_days_ago": 30, "days": 21, "per_day": 20000, "seed": 1701, "conclude": True},

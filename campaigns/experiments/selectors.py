@@ -175,7 +175,10 @@ def _series(arms: list[ArmInfo], days: dict[int, list[Day]]) -> dict:
     for arm in arms:
         by_date = {d.date: d for d in days.get(arm.render_id, [])}
         clicks = impressions = 0
-        ctr, low, high, daily = [], [], [], []
+        ctr: list[float | None] = []
+        low: list[float | None] = []
+        high: list[float | None] = []
+        daily: list[int] = []
         for date in dates:
             day = by_date.get(date)
             clicks += day.clicks if day else 0
@@ -237,15 +240,15 @@ def learnings_for(organization, *, placement: str | None = None, objective: str 
         results = set_results(variant_set)
         if results.result is None:
             continue
-        labels = {a.render_id: a.label for a in results.arms}
+        labels: dict[Any, str] = {a.render_id: a.label for a in results.arms}
         control = next(a for a in results.arms if a.is_control)
         for metric in LEARNING_METRICS:
             verdict = results.result.metrics[metric]
             if verdict.state != "winner" or verdict.horizon is None:
                 continue
             successes = "clicks" if metric == "ctr" else "thruplays"
-            totals = {a.key: a.totals(until=verdict.horizon) for a in results.result.arms}
-            pairs = ([(verdict.winner, control.render_id)] if verdict.winner != control.render_id
+            totals: dict[Any, dict[str, int]] = {a.key: a.totals(until=verdict.horizon) for a in results.result.arms}
+            pairs: list[tuple[Any, Any]] = ([(verdict.winner, control.render_id)] if verdict.winner != control.render_id
                      else [(control.render_id, loser) for loser in verdict.losers])
             for win, lose in pairs:
                 key = (variant_set.factor, labels[win], labels[lose], metric, set_placement,

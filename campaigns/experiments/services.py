@@ -63,7 +63,7 @@ def action_preview(results: SetResults, action: str) -> dict:
         return out
     verdict = results.result.primary
     arms = {a.render_id: a for a in results.arms}
-    losers = [arms[k] for k in verdict.losers if k in arms]  # type: ignore[index]
+    losers = [arms[k] for k in verdict.losers if k in arms]
     if verdict.winner is not None:
         out["winner"] = arms[verdict.winner].label  # type: ignore[index]
     out["pause"] = [{"render": a.render_id, "label": a.label, "ads": [ad.name for ad, _ in a.published]}
@@ -134,7 +134,7 @@ def pause_losers(*, variant_set, user, confirm: bool) -> dict:
     assert results.result is not None  # noqa: S101 - allowed implies a result
     verdict = results.result.primary
     arms = {a.render_id: a for a in results.arms}
-    losers = [arms[k] for k in verdict.losers if k in arms]  # type: ignore[index]
+    losers = [arms[k] for k in verdict.losers if k in arms]
     paused_ads = _pause(losers, user)
     decision = {"metric": "ctr", "winner_render": verdict.winner, "paused": [a.render_id for a in losers],
                 "paused_ads": paused_ads, "verdict": verdict.message}
@@ -167,7 +167,7 @@ def move_budget(*, variant_set, user, confirm: bool, budget_minor: int | None = 
     assert results.result is not None  # noqa: S101
     verdict = results.result.primary
     arms = {a.render_id: a for a in results.arms}
-    losers = [arms[k] for k in verdict.losers if k in arms]  # type: ignore[index]
+    losers = [arms[k] for k in verdict.losers if k in arms]
     paused_ads = _pause(losers, user)
     previous = current_budget(variant_set.ad_set)
     new = previous

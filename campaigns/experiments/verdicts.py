@@ -176,6 +176,18 @@ def _required(pooled_rate: float, *, min_lift: float, alpha: float, comparisons:
         return None
 
 
+def _may_reach(pooled_rate: float, n_min: int, *, min_lift: float, alpha: float, comparisons: int) -> bool:
+    """False when ``n_min`` is clearly below the planned sample (by the cheap closed form, which
+    is never below statsmodels' value by more than about one impression): skips the exact solve."""
+    if not 0.0 < pooled_rate < 1.0:
+        return False
+    try:
+        bound = stats.sample_size_per_arm_closed_form(pooled_rate, min_lift, alpha=alpha / max(1, comparisons), power=POWER)
+    except ValueError:
+        return False
+    return n_min >= bound - 10
+
+
 def _proportion_verdict(metric: str, arms: list[Arm], *, min_impressions: int, min_lift: float, alpha: float) -> MetricVerdict:
     successes, label = PROPORTION_METRICS[metric]
     control = next(i for i, a in enumerate(arms) if a.is_control)
@@ -189,6 +201,8 @@ def _proportion_verdict(metric: str, arms: list[Arm], *, min_impressions: int, m
         if n_min < min_impressions:
             continue
         pooled = sum(s for s, _ in counts) / max(1, sum(n for _, n in counts))
+        if not _may_reach(pooled, n_min, min_lift=min_lift, alpha=alpha, comparisons=len(variants)):
+            continue
         required = _required(pooled, min_lift=min_lift, alpha=alpha, comparisons=len(variants))
         if required is not None and n_min >= max(required, min_impressions):
             horizon_index = index

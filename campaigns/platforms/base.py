@@ -135,6 +135,13 @@ class PlatformAdapter(Protocol):
         """``{"status", "effective_status", "review": [...messages], "url"}`` of the published ad."""
         ...
 
+    def set_budget(self, *, connection: Any, ad_set: Any, budget_minor: int) -> int:
+        """Sets the (daily or lifetime, as the campaign's ``budget_type``) budget feeding the
+        published ``ad_set`` — where the platform keeps it (Meta: ad set or campaign budget;
+        Google: the campaign's budget) — in minor units; returns what the platform stored.
+        Raises PlatformError."""
+        ...
+
     # --- results ---
     def fetch_insights(self, *, connection: Any, external_ad_ids: list[str], since: date, until: date) -> Iterable[InsightRow]:
         """Daily rows for each ad over since..until inclusive, every page followed. Raises PlatformError."""

@@ -24,6 +24,7 @@ from gpu_worker.contract import (
     HEARTBEAT_TTL_S,
     WORKERS_ZSET,
     ClipOutput,
+    ErrorKind,
     GpuResult,
     ModelInfo,
     ModelUsed,
@@ -81,7 +82,7 @@ class FakeGpuWorker:
             messages = {"oom": "CUDA out of memory. Tried to allocate 2.00 GiB",
                         "failed": "RuntimeError: the denoiser produced NaNs",
                         "missing_model": "model 'ltx-video' not found: expected its weights in /models/ltx-video"}
-            result = GpuResult(**base, ok=False, error_kind=self.behaviour, error=messages[self.behaviour], gpu_seconds=1.0)
+            result = GpuResult(**base, ok=False, error_kind=ErrorKind(self.behaviour), error=messages[self.behaviour], gpu_seconds=1.0)
         else:
             seconds = spec.num_frames / spec.fps
             with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,7 @@
 """The engine's command line, without Django::
 
     python -m videogen.engine render --brief BRIEF.json --out DIR [--image PATH ...]
-        [--formats 9:16,1:1] [--storyboard-only] [--planner rules|llm] [--cache-dir DIR]
+        [--formats 9:16,1:1] [--storyboard-only] [--planner rules|llm] [--cache-dir DIR] [--plan PLAN.json]
 
 renders a brief into ``DIR/ad_9x16.mp4`` …, ``DIR/storyboard/*.png`` and ``DIR/trace.json``.
 Bad input: one ``error: …`` line per problem on stderr, exit status 2, nothing written.
@@ -33,6 +33,8 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--planner", choices=["rules", "llm"], default=None,
                         help="planner backend (default: llm when KOLONY_LLM_URL is set)")
     parser.add_argument("--cache-dir", default=None, help="reuse scene layers and voice phrases from this folder")
+    parser.add_argument("--plan", default=None, metavar="PLAN.json",
+                        help="render this scene plan instead of planning (e.g. a trace.json's \"plan\", edited)")
 
 
 class _Progress:
@@ -57,9 +59,30 @@ def _fail(err: TextIO, problems: list[str]) -> int:
     return 2
 
 
+def _load_plan(path: Path):
+    """(ScenePlan or None, problems) from a plan JSON file: a plan (``ScenePlan.to_dict``) or a
+    whole ``trace.json`` (its ``plan`` is used)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from videogen.engine.planner.schema import ScenePlan
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return None, [f"--plan: cannot read {path}: {exc}"]
+    if isinstance(data, dict) and isinstance(data.get("plan"), dict):
+        data = data["plan"]
+    try:
+        return ScenePlan.from_dict(data if isinstance(data, dict) else {}), []
+    except ValidationError as exc:
+        return None, [f"--plan: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+
+
 def render(opts: dict, *, out: TextIO, err: TextIO, llm: dict | None = None) -> int:
     """Run one render from parsed flags (``opts``: brief, out, image, formats, storyboard_only,
-    planner, cache_dir) and print a summary to ``out``. ``llm``: the LLM endpoint (the Studio
+    planner, cache_dir, plan) and print a summary to ``out``. ``llm``: the LLM endpoint (the Studio
     passes its settings), None for the ``KOLONY_LLM_*`` environment. Returns the exit status:
     0 done, 2 bad input / missing font / cancelled (each problem an ``error:`` line on ``err``)."""
     from videogen.engine.brief import BriefError, load_brief
@@ -84,13 +107,17 @@ def render(opts: dict, *, out: TextIO, err: TextIO, llm: dict | None = None) -> 
         brief = load_brief(opts["brief"], images=images)
     except BriefError as exc:
         problems += exc.problems
+    plan = None
+    if opts.get("plan"):
+        plan, plan_problems = _load_plan(Path(opts["plan"]))
+        problems += plan_problems
     if problems or brief is None:
         return _fail(err, problems)
     progress = _Progress(err)
     t0 = time.monotonic()
     try:
         result = run_pipeline(brief, out_dir=out_dir, formats=formats, storyboard_only=bool(opts.get("storyboard_only")),
-                              progress=progress, planner_backend=opts.get("planner"), llm=llm,
+                              progress=progress, planner_backend=opts.get("planner"), llm=llm, plan=plan,
                               cache_dir=Path(opts["cache_dir"]) if opts.get("cache_dir") else None)
     except BriefError as exc:
         return _fail(err, exc.problems)

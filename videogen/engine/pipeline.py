@@ -33,7 +33,7 @@ from videogen.engine.stages.job import ENGINE_VERSION, PipelineResult, Progress,
 from videogen.engine.stages.plan import plan_stage
 from videogen.engine.stages.publish import publish
 from videogen.engine.stages.scenes import scenes_stage
-from videogen.engine.stages.soundtrack import soundtrack_stage
+from videogen.engine.stages.soundtrack import soundtrack_stage, start_soundtrack
 from videogen.engine.trace import Trace
 
 # Progress weights (percent of the bar) per phase, DESIGN §5.
@@ -135,12 +135,21 @@ def run_pipeline(
 
 
 def run_stages(job: RenderJob) -> PipelineResult:
-    """Run the stages of :mod:`videogen.engine.stages` on ``job`` in order and publish."""
+    """Run the stages of :mod:`videogen.engine.stages` on ``job`` in order and publish. The
+    soundtrack is made on a worker thread while the scenes stage draws (see
+    :mod:`videogen.engine.stages.soundtrack`); the trace lists the stages in the usual order."""
     plan_stage(job)
-    scenes_stage(job)
-    if not job.storyboard_only:
-        soundtrack_stage(job)
-        compose_stage(job)
-        encode_stage(job)
-        checks_stage(job)
+    if job.storyboard_only:
+        scenes_stage(job)
+        return publish(job, cost_estimate)
+    pending = start_soundtrack(job)
+    try:
+        scenes_stage(job)
+    except BaseException:
+        pending.abandon()
+        raise
+    soundtrack_stage(job, pending)
+    compose_stage(job)
+    encode_stage(job)
+    checks_stage(job)
     return publish(job, cost_estimate)

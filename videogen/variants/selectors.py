@@ -39,7 +39,7 @@ def variant_labels(job: VideoJob, factor: str, values: list[str]) -> list[str]:
     if factor == "first_scene_image":
         ids = [int(v) for v in values if str(v).isdigit()]
         names = dict(org_queryset(Asset, job.organization).filter(pk__in=ids).values_list("pk", "original_name"))
-        return [names.get(int(v)) if str(v).isdigit() and int(v) in names else f"photo {v}" for v in values]
+        return [str(names[int(v)]) if str(v).isdigit() and int(v) in names else f"photo {v}" for v in values]
     return [level_label(factor, v) for v in values]
 
 

@@ -324,7 +324,8 @@ def variant_set_publish(*, user, variant_set: VariantSet, ad_set, platform: str)
     budget): one :func:`campaigns.platforms.publishing.publication_create` per variant, each ad
     named by :func:`variant_name` so the platform's UI shows factor and level. The first publish
     fixes ``ad_set`` and ``first_published_at`` (the start of the comparison window; a later
-    publish never moves it) and sets the status to running.
+    publish never moves it) and sets the status to running. Publishing again (after a variant's
+    push failed) queues only what is not live yet; a failed push is resumed, never doubled.
 
     Refuses (PublishConflict, nothing queued) unless every variant has an approved version;
     ValidationError on ``ad_set`` (another organization's, or not the set's ad set once running)
@@ -332,7 +333,7 @@ def variant_set_publish(*, user, variant_set: VariantSet, ad_set, platform: str)
     publications in level order."""
     from campaigns import services as campaign_services
     from campaigns.choices import Status
-    from campaigns.models import AdSet
+    from campaigns.models import AdSet, Publication
     from campaigns.platforms.publishing import PublishConflict, _check_role, placement_ratio, publication_create
 
     organization = variant_set.organization
@@ -362,8 +363,13 @@ def variant_set_publish(*, user, variant_set: VariantSet, ad_set, platform: str)
         ratio = placement_ratio(render=render, ad_set=ad_set, platform=platform)
         name = variant_name(base_title=base_title, factor=locked.factor, label=variant_labels(job, locked.factor, [job.variant_level])[0],
                             index=i)
-        exists = ad_set.ads.exclude(status=Status.ARCHIVED).filter(creative_render=render, creative_ratio=ratio).exists()
-        if not exists:
+        ad = ad_set.ads.exclude(status=Status.ARCHIVED).filter(creative_render=render, creative_ratio=ratio).order_by("id").first()
+        if ad is not None and ((ad.external or {}).get(platform) or {}).get("id"):  # already live: publishing again skips it
+            done = Publication.objects.filter(render=render, ad_set=ad_set, platform=platform).order_by("-id").first()
+            if done is not None:
+                publications.append(done)
+            continue
+        if ad is None:
             taken = {n.lower() for n in ad_set.ads.values_list("name", flat=True)}
             unique, k = name, 2
             while unique.lower() in taken:
@@ -387,3 +393,36 @@ def variant_set_publish(*, user, variant_set: VariantSet, ad_set, platform: str)
 
 __all__ = ["Level", "variant_levels_propose", "variant_set_create", "variant_set_submit", "variant_set_approve",
            "variant_set_publish", "label_variant_render", "variant_name"]
+
+
+def learnings_apply(*, organization, campaign, brief, plan, data: dict) -> tuple[Any, list[dict], dict]:
+    """What won ``organization``'s earlier tests applied to a fresh plan (called by
+    :func:`videogen.services.video_job_create` before it writes the job): the learnings of
+    :func:`campaigns.experiments.selectors.learnings_for` (for the campaign's objective when the job
+    has a campaign, else any) through the engine's
+    :func:`videogen.engine.planner.learnings.apply_learnings`. Returns ``(plan, notes, data)``:
+    ``data`` is the Studio brief with the brief fields the notes name (``call_to_action``,
+    ``voice.voice``, ``music.mood``) set to the winning levels; ``notes`` go to the job's trace
+    (``trace["learnings"]``) and the storyboard shows them ("based on 4 tests — change it")."""
+    from videogen.engine.planner.learnings import apply_learnings
+
+    try:
+        from campaigns.experiments.selectors import learnings_for
+    except ImportError:  # the results side is not installed
+        return plan, [], data
+    learnings = learnings_for(organization, objective=getattr(campaign, "objective", None) or None)
+    if not learnings:
+        return plan, [], data
+    new_plan, notes = apply_learnings(plan, brief, learnings)
+    data = copy.deepcopy(data)
+    for note in notes:
+        field = note.get("brief_field")
+        if not field:
+            continue
+        head, _, tail = field.partition(".")
+        if tail:
+            current = data.get(head)
+            data[head] = {**(current if isinstance(current, dict) else {}), tail: note["to"]}
+        else:
+            data[head] = note["to"]
+    return new_plan, notes, data

@@ -52,9 +52,10 @@ def _gpu_step(job, tmp_path, timeout_s=5.0):
                                                image_asset_ids=image_ids, timeout_s=timeout_s)
 
 
-def _rgb_at(mp4, seconds, x, y):
+def _rgb_at(mp4, seconds, fx, fy):
+    """The RGB of the pixel at (fx, fy) — fractions of the frame's width and height — at ``seconds``."""
     raw = subprocess.run([ffmpeg_exe(), "-v", "error", "-ss", f"{seconds:.3f}", "-i", str(mp4), "-frames:v", "1",
-                          "-vf", f"crop=1:1:{x}:{y}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                          "-vf", f"format=rgb24,crop=1:1:iw*{fx}:ih*{fy}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          capture_output=True, check=True).stdout
     return tuple(raw[:3])
 
@@ -127,8 +128,8 @@ def test_a_generated_scene_is_the_clip_in_the_mp4_and_its_gpu_seconds_are_costed
     starts = job.trace["plan"]["scenes"]
     first, second = starts[0], starts[1]
     # the generated scene shows the clip (magenta) above its text; the next, a template scene, does not
-    assert _is_clip_colour(_rgb_at(mp4, first["start"] + first["duration"] / 2, 540, 200))
-    assert not _is_clip_colour(_rgb_at(mp4, second["start"] + second["duration"] / 2, 540, 200))
+    assert _is_clip_colour(_rgb_at(mp4, first["start"] + first["duration"] / 2, 0.5, 0.12))
+    assert not _is_clip_colour(_rgb_at(mp4, second["start"] + second["duration"] / 2, 0.5, 0.12))
     perf = render.performance
     assert perf["gpu_seconds"] == GPU_SECONDS and "ltx-video" in perf["model_used"]
     assert perf["cost_usd"] == job.trace["cost_estimate"]["usd"]

@@ -96,11 +96,12 @@ def test_every_style_format_layout_keeps_text_in_the_safe_zone(style, ratio, lay
     for box in layer.ink:
         assert spec.safe.contains(box), f"{box} outside {spec.safe}"
     assert layer.x >= 0 and layer.y + layer.image.height + 70 <= spec.height
-    pic = render_picture(scene, 0, look, cv, _photo() if source == "product_image" else None, logo=None,
+    small = Canvas(spec, 0.25)
+    pic = render_picture(scene, 0, look, small, _photo() if source == "product_image" else None, logo=None,
                          product_name="Aurora Cold Brew", seed=7, layout=layout)
-    assert pic.plate.size == (spec.width, spec.height) and pic.layout == layout
+    assert pic.plate.size == (small.width, small.height) and pic.layout == layout
     if pic.fg is not None:
-        assert pic.fg.x >= -cv.px(80) and pic.fg.x + pic.fg.image.width <= spec.width + cv.px(80)
+        assert pic.fg.x >= -small.px(80) and pic.fg.x + pic.fg.image.width <= small.width + small.px(80)
 
 
 @pytest.mark.parametrize("ratio", list(FORMATS))
@@ -212,3 +213,50 @@ def test_brand_font_is_used(tmp_path):
         if look.headline_font == "serif-bold":
             continue
         assert np.abs(a.astype(int) - b.astype(int)).mean() > 0.5, style
+
+
+@pytest.mark.parametrize("ratio", list(FORMATS))
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("position", ["top_left", "top_right"])
+def test_text_clears_the_logo(ratio, layout, position):
+    """The logo in either top corner never sits on a layout's text box."""
+    from videogen.engine.render.layers import logo_layer
+
+    spec = FORMATS[ratio]
+    logo = Image.new("RGBA", (400, 120), (200, 30, 30, 255))
+    lg = logo_layer(logo, make_look("vibrant", COLORS), Canvas(spec, 1.0), position).ink[0]
+    t = layout_boxes(spec, layout).text
+    assert lg.bottom <= t.top or lg.right <= t.left or lg.left >= t.right, (lg, t)
+
+
+def test_filtergraph_moves_every_scene_floats_cards_and_staggers_text(brief_data, brief_dir, tmp_path):
+    """Every photo scene's plate moves (crop pan or zoompan), a card/panel foreground is laid
+    over it (a card floats: its y changes with t), and a headline with a subtext comes in as
+    two overlays, the subtext later."""
+    from pathlib import Path
+
+    from videogen.engine.render.compositor import SUBTEXT_DELAY, SceneLayers, build_filtergraph
+
+    plan = plan_with_rules(brief_from_dict(brief_data, brief_dir))
+    spec = FORMATS["9:16"]
+    layers = []
+    for i, s in enumerate(plan.scenes):
+        fg = Path(f"/x/fg{i}.png") if s.layout in ("split", "card") and s.visual.source == "product_image" else None
+        layers.append(SceneLayers(Path(f"/x/p{i}.png"), Path(f"/x/t{i}.png"), 65, 900, fg=fg, fg_x=80, fg_y=650,
+                                  fg_drift=24 if s.layout == "card" else 0, focus=(0.6, 0.4), text_split=120))
+    _, graph, _ = build_filtergraph(plan, spec, layers, logo_png=None, logo_xy=(0, 0), ass_path=None, fonts_dir=None)
+    for i, (s, lay) in enumerate(zip(plan.scenes, layers, strict=True)):
+        chain = next(line for line in graph.split(";\n") if line.startswith(f"[{_input_index(layers, i)}:v]format=yuv420p"))
+        assert "crop=w=" in chain or "zoompan" in chain, (s.id, chain)
+        if lay.fg is not None:
+            over = next(line for line in graph.split(";\n") if line.startswith(f"[pl{i}][fg{i}]overlay"))
+            assert ("*(t/" in over) == (s.layout == "card")
+        assert f"[th{i}]" in graph and f"[ts{i}]" in graph
+    assert f"{0.15 + SUBTEXT_DELAY:.3f}" in graph
+
+
+def _input_index(layers, i):
+    k = 0
+    for lay in layers[:i]:
+        k += 3 if lay.fg is not None else 2
+    return k

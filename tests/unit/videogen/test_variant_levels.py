@@ -92,7 +92,7 @@ def test_learnings_change_the_plan_and_say_why(brief):
     assert by["hook"]["scene"] == hook.id and by["hook"]["because"] == "Question hooks beat statement hooks"
     assert by["call_to_action"]["brief_field"] == "call_to_action" and by["music_mood"]["brief_field"] == "music.mood"
     assert plan.scenes[0].voiceover != hook.voiceover  # the input plan is untouched
-    assert all(s.layout is None for s in plan.scenes)
+    assert [s.layout for s in plan.scenes] == [s.layout for s in plan_with_rules(brief).scenes]  # layouts untouched too
 
 
 @pytest.mark.parametrize("learning", [

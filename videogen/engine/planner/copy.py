@@ -58,7 +58,7 @@ STOP_WORDS: dict[str, frozenset[str]] = {
         "o a os as um uma uns umas e ou mas que de do da dos das em no na nos nas por pelo pela para"
         " com sem sobre entre ao à aos às meu minha seu sua seus suas nosso nossa este esta esse essa".split()),
     "nl": frozenset(
-        "de het een en of maar dat die van met naar bij tot zonder mijn jouw uw onze deze te".split()),
+        "de het een en of maar dat die van voor met naar bij tot zonder mijn jouw uw onze deze te".split()),
 }
 _ALL_STOP = frozenset().union(*STOP_WORDS.values())
 

@@ -13,7 +13,6 @@ import random
 import re
 from dataclasses import dataclass, field
 
-import requests
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from videogen.engine.brief import Brief
@@ -136,6 +135,8 @@ def plan_with_llm(
     per request.
     """
     import time
+
+    import requests  # lazy: ~0.2 s to import, and only the LLM backend needs it
 
     attempts = attempts_out if attempts_out is not None else []
     user = {

@@ -126,8 +126,8 @@ def current_value(brief: Brief, plan: ScenePlan, factor: str) -> str:
     if factor == "music_mood":
         return STYLE_MOODS.get(brief.style, "upbeat") if brief.music.mood == "auto" else brief.music.mood
     if factor == "layout_family":
-        layouts = [s.layout for s in plan.scenes if s.layout]
-        return max(LAYOUTS, key=layouts.count) if layouts else "full_bleed"
+        layouts: list[str] = [s.layout for s in plan.scenes if s.layout]
+        return max(LAYOUTS, key=lambda name: layouts.count(name)) if layouts else "full_bleed"
     if factor == "first_scene_image":
         index = plan.scenes[0].visual.image_index
         return str(index if index is not None else 0)

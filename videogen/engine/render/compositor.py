@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 TRANSITION_FRAMES = 14
 TRANSITION_SECONDS = TRANSITION_FRAMES / FPS  # ≈0.47 s
 KB_ZOOM = 0.08  # Ken Burns: 8 % zoom or pan travel over a scene
+SUBTEXT_DELAY = 0.22  # s: the subtext follows its headline in (kinetic type)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class SceneLayers:
     fg_drift: int = 0  # px the foreground floats up over the scene (parallax)
     focus: tuple[float, float] = (0.5, 0.5)  # subject centre, fractions of the frame: zooms centre on it
     travel: float = KB_ZOOM  # Ken Burns travel, fraction of the frame (the style's ``kb_travel``)
+    text_split: int = 0  # row of the text PNG where the subtext starts (even; 0 = one block)
 
 
 def _filter_path(p: Path) -> str:
@@ -182,12 +184,28 @@ def build_filtergraph(
                 inputs += ["-framerate", str(FPS), "-i", str(lay.text)]
                 parts.append(f"[{pi}:v]format=yuv420p,{motion},setsar=1[bg{i}]")
         t0 = 0.15 if i == 0 else td * 0.7
-        xe, ye, fade = _text_motion(scene.text_animation, lay.text_x, lay.text_y, t0)
-        parts.append(
-            f"[{ti}:v]format=yuva420p,loop=loop={frames - 1}:size=1:start=0,setpts=N/{FPS}/TB,"
-            f"fade=t=in:st={t0:.3f}:d={fade}:alpha=1[tx{i}]"
-        )
-        parts.append(f"[bg{i}][tx{i}]overlay=x='{xe}':y='{ye}':eval=frame:format=yuv420,trim=end_frame={frames},setpts=PTS-STARTPTS[s{i}]")
+        if lay.text_split > 0:
+            # kinetic headline: the headline moves in first, the line under it (subtext, URL)
+            # follows SUBTEXT_DELAY s later — two crops of the one text PNG, no extra input
+            sy = lay.text_split
+            t1 = t0 + SUBTEXT_DELAY
+            xe, ye, fade = _text_motion(scene.text_animation, lay.text_x, lay.text_y, t0)
+            xe2, ye2, fade2 = _text_motion(scene.text_animation, lay.text_x, lay.text_y + sy, t1)
+            parts.append(
+                f"[{ti}:v]format=yuva420p,loop=loop={frames - 1}:size=1:start=0,setpts=N/{FPS}/TB,split=2[ta{i}][tb{i}]")
+            parts.append(f"[ta{i}]crop=w=iw:h={sy}:x=0:y=0,fade=t=in:st={t0:.3f}:d={fade}:alpha=1[th{i}]")
+            parts.append(f"[tb{i}]crop=w=iw:h=ih-{sy}:x=0:y={sy},fade=t=in:st={t1:.3f}:d={fade2}:alpha=1[ts{i}]")
+            parts.append(f"[bg{i}][th{i}]overlay=x='{xe}':y='{ye}':eval=frame:format=yuv420[bh{i}]")
+            parts.append(f"[bh{i}][ts{i}]overlay=x='{xe2}':y='{ye2}':eval=frame:format=yuv420,trim=end_frame={frames},"
+                         f"setpts=PTS-STARTPTS[s{i}]")
+        else:
+            xe, ye, fade = _text_motion(scene.text_animation, lay.text_x, lay.text_y, t0)
+            parts.append(
+                f"[{ti}:v]format=yuva420p,loop=loop={frames - 1}:size=1:start=0,setpts=N/{FPS}/TB,"
+                f"fade=t=in:st={t0:.3f}:d={fade}:alpha=1[tx{i}]"
+            )
+            parts.append(f"[bg{i}][tx{i}]overlay=x='{xe}':y='{ye}':eval=frame:format=yuv420,trim=end_frame={frames},"
+                         f"setpts=PTS-STARTPTS[s{i}]")
     # Transitions: xfade only the overlapping tail/head frames, concat everything else (xfade
     # on whole streams costs a full-frame copy per frame).
     tf = TRANSITION_FRAMES

@@ -189,17 +189,17 @@ LAYOUT_BOXES: dict[str, dict[str, LayoutBoxes]] = {
                        Box(110, 340, 970, 890), Box(65, 905, 1015, 1142), split_at=880, bleed_text_top=820),
         # split: the brand panel on top holds the text (from the 14 % line down), the photo fills
         # the lower 62 % — the Reels UI band at the bottom covers picture, never text
-        "split": LayoutBoxes(Box(0, 720, 1080, 1920), Box(65, 300, 1015, 690), Box(0, 0, 1080, 720), (0.5, 0.36), "none"),
+        "split": LayoutBoxes(Box(0, 720, 1080, 1920), Box(65, 396, 1015, 700), Box(0, 0, 1080, 720), (0.5, 0.36), "none"),
         # card: the headline up top, a big card below reaching into the UI band (picture only)
-        "card": LayoutBoxes(Box(80, 620, 1000, 1400), Box(65, 290, 1015, 590), None, (0.5, 0.5), "none"),
+        "card": LayoutBoxes(Box(80, 650, 1000, 1400), Box(65, 396, 1015, 630), None, (0.5, 0.5), "none"),
     },
     "1:1": _stack_boxes(1080, 1080, FORMATS["1:1"].safe, FORMATS["1:1"].captions,
                         FORMATS["1:1"].photo, FORMATS["1:1"].headline, split_at=590, bleed_text_top=560),
     "4:5": _stack_boxes(1080, 1350, FORMATS["4:5"].safe, FORMATS["4:5"].captions,
                         FORMATS["4:5"].photo, FORMATS["4:5"].headline, split_at=770, bleed_text_top=740),
     "16:9": {
-        "full_bleed": LayoutBoxes(Box(0, 0, 1920, 1080), Box(96, 250, 1000, 830), None, (0.68, 0.45), "left"),
-        "split": LayoutBoxes(Box(860, 0, 1920, 1080), Box(96, 150, 780, 830), Box(0, 0, 860, 1080), (0.5, 0.45), "none"),
+        "full_bleed": LayoutBoxes(Box(0, 0, 1920, 1080), Box(96, 250, 1000, 830), None, (0.68, 0.5), "left"),
+        "split": LayoutBoxes(Box(860, 0, 1920, 1080), Box(96, 170, 780, 830), Box(0, 0, 860, 1080), (0.5, 0.45), "none"),
         "card": LayoutBoxes(FORMATS["16:9"].photo, FORMATS["16:9"].headline, None, (0.5, 0.5), "none"),
     },
 }

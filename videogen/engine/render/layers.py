@@ -40,6 +40,7 @@ class TextLayer:
     x: int
     y: int
     ink: list[Box] = field(default_factory=list)
+    split: int = 0  # text layers: the (even) row where the second line group starts; 0 = one block
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,38 @@ def crop_window(
     x0 = min(max(0.0, center[0] * iw - anchor[0] * cw), iw - cw)
     y0 = min(max(0.0, center[1] * ih - anchor[1] * ch), ih - ch)
     return (x0, y0, x0 + cw, y0 + ch)
+
+
+MAX_SUBJECT_ZOOM = 1.2  # how much a crop may tighten to bring the subject to its anchor
+
+
+def subject_window(
+    size: tuple[int, int], width: int, height: int, center: tuple[float, float], anchor: tuple[float, float],
+    max_zoom: float = MAX_SUBJECT_ZOOM,
+) -> tuple[float, float, float, float]:
+    """:func:`crop_window` tightened (zoom 1.0 → ``max_zoom`` in 0.1 steps) until the subject
+    ``center`` lands within 6 % of ``anchor`` — a photo with no slack along the needed axis is
+    cropped a little tighter so its subject clears the text; the least zoom that works, else the
+    one that comes closest."""
+    best: tuple[float, tuple[float, float, float, float]] | None = None
+    z = 1.0
+    while z <= max_zoom + 1e-9:
+        # a tightened crop stays centred on the image along the axis the anchor leaves free
+        # (≤ 1.2× keeps anything between 8 % and 92 % of that side in frame)
+        c = center if z == 1.0 else (center[0] if abs(anchor[0] - 0.5) > 0.01 else 0.5,
+                                     center[1] if abs(anchor[1] - 0.5) > 0.01 else 0.5)
+        win = crop_window(size, width, height, c, anchor, zoom=z)
+        fx = (center[0] * size[0] - win[0]) / (win[2] - win[0])
+        fy = (center[1] * size[1] - win[1]) / (win[3] - win[1])
+        # only the axes the anchor asks for (an anchor of 0.5 on an axis means "centred, any is fine")
+        err = max(abs(fx - anchor[0]) if abs(anchor[0] - 0.5) > 0.01 else 0.0,
+                  abs(fy - anchor[1]) if abs(anchor[1] - 0.5) > 0.01 else 0.0)
+        if err < 0.06:
+            return win
+        if best is None or err < best[0] - 0.02:
+            best = (err, win)
+        z += 0.1
+    return best[1] if best else crop_window(size, width, height, center, anchor)
 
 
 def crop_to_fill(
@@ -361,7 +394,7 @@ def render_picture(
     lb = _boxes(cv, layout)
     if use_photo is not None and layout == "full_bleed":
         subj = find_subject(use_photo)
-        win = crop_window(use_photo.size, w, h, subj.center, lb.anchor)
+        win = subject_window(use_photo.size, w, h, subj.center, lb.anchor)
         plate = use_photo.resize((w, h), cv.resample, box=win)
         _sharpen(plate, use_photo.size, win, w, cv)
         sc = scrim_layer(cv, layout="full_bleed")
@@ -559,7 +592,7 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
     align = (look.align if side else look.stack_align) if not solid else "center"
     base = min(cv.width, cv.height)
     big = scene.role in ("offer", "end_card") or scene.visual.source == "solid_brand"
-    head_max = int(base * (0.115 if big else 0.092 if layout == "full_bleed" else 0.08) * look.scale)
+    head_max = int(base * (0.115 if big else 0.08 if layout == "card" else 0.092) * look.scale)
     headline = scene.on_screen_text.upper() if look.uppercase else scene.on_screen_text
     ink: list[Box] = []
 
@@ -586,7 +619,8 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
             bb = draw_block(img, url, 0, y + cta.height + 2 * pad_y + gap, box.width, fill=url_col + (255,))
             ink.append(Box(*bb))
         placed = [Box(b.left + box.left, b.top + box.top, b.right + box.left, b.bottom + box.top) for b in ink]
-        return TextLayer(img, box.left, box.top, placed)
+        split = _even(y + cta.height + 2 * pad_y + gap // 2) if url.lines else 0
+        return TextLayer(img, box.left, box.top, placed, split)
 
     sub = scene.subtext.strip()
     head_h = int(box.height * (0.66 if sub else 1.0))
@@ -596,7 +630,7 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
     sb: TextBlock | None = None
     gap = cv.px(18)
     bar = look.text_panel == "bar"
-    bar_room = cv.px(22) if bar else 0
+    bar_room = cv.px(30) if bar else 0
     if sub:
         sb = fit_text(sub, body_fonts, box.width - 2 * pad, box.height - hb.height - gap - 2 * pad - bar_room,
                       max_size=max(cv.px(26), int(hb.size * 0.55)), min_size=cv.px(22), max_lines=2)
@@ -609,9 +643,9 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
     if bar:
         bar_w = min(cv.px(120), box.width)
         bx = bb[0] if align == "left" else (box.width - bar_w) // 2
-        by = min(box.height - cv.px(8), bb[3] + cv.px(10))
-        d.rectangle((bx, by, bx + bar_w, min(box.height - 1, by + cv.px(7))), fill=look.accent + (255,))
-        ink.append(Box(bx, by, bx + bar_w, min(box.height - 1, by + cv.px(7))))
+        by = min(box.height - cv.px(10), bb[3] + cv.px(16))
+        d.rectangle((bx, by, bx + bar_w, min(box.height - 1, by + cv.px(8))), fill=look.accent + (255,))
+        ink.append(Box(bx, by, bx + bar_w, min(box.height - 1, by + cv.px(8))))
     if sb and sb.lines:
         sy = y + hb.height + gap + bar_room
         if pill:
@@ -624,7 +658,13 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
         else:
             bb = draw_block(img, sb, 0, sy, box.width, align=align, fill=sub_col + (255,), shadow=shadow)
         ink.append(Box(*bb))
-    return TextLayer(img, box.left, box.top, [Box(b.left + box.left, b.top + box.top, b.right + box.left, b.bottom + box.top) for b in ink])
+    split = _even(y + hb.height + bar_room + gap // 2) if sb and sb.lines else 0
+    return TextLayer(img, box.left, box.top, [Box(b.left + box.left, b.top + box.top, b.right + box.left, b.bottom + box.top)
+                                              for b in ink], split)
+
+
+def _even(v: int) -> int:
+    return max(0, v - v % 2)
 
 
 # ---------------------------------------------------------------- logo

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from scipy.signal import butter, sosfilt
 
 from videogen.engine.render.styles import Look
 
@@ -99,6 +98,8 @@ def make_music(duration: float, look: Look, seed: int) -> np.ndarray:
         tk = np.arange(kick_len) / SAMPLE_RATE
         kick = (np.sin(2 * np.pi * (50 * tk + 60 / 12 * (1 - np.exp(-tk * 12)))) * np.exp(-tk * 14) * 0.6).astype(np.float32)
         hat_len = int(0.05 * SAMPLE_RATE)
+        from scipy.signal import butter, sosfilt  # lazy: scipy.signal costs ~1 CPU-s to import (bench/render_speed.py)
+
         sos = butter(4, 7000, "highpass", fs=SAMPLE_RATE, output="sos")
         hat = (sosfilt(sos, rng.standard_normal(hat_len)) * np.exp(-np.arange(hat_len) / SAMPLE_RATE * 60) * 0.12).astype(np.float32)
         k = 0
@@ -111,6 +112,8 @@ def make_music(duration: float, look: Look, seed: int) -> np.ndarray:
                 e = min(n, h + hat_len)
                 drums[h:e] += hat[: e - h]
             k += 1
+    from scipy.signal import butter, sosfilt  # lazy, see above
+
     sos = butter(2, 1200 + 5000 * look.music_brightness, "lowpass", fs=SAMPLE_RATE, output="sos")
     pad = sosfilt(sos, pad).astype(np.float32)
     mono = pad + bass + drums
@@ -169,3 +172,9 @@ def snap_to_beats(durations: list[float], bpm: float, *, offset: float = 0.0, st
         prev = b
     edges = [0.0, *bounds, total]
     return [round(edges[i + 1] - edges[i], 3) for i in range(n)]
+
+
+def bed_bpm(look: Look, mood: str = "auto", tempo_bpm: int | None = None) -> int | None:
+    """The tempo (bpm) of the bed :func:`make_bed` makes for these settings; None for mood ``none``."""
+    ml = music_look(look, mood, tempo_bpm)
+    return ml.music_bpm if ml is not None else None

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
 
 from videogen.engine.render.ffmpeg import ffprobe, run_ffmpeg
 from videogen.engine.render.formats import AUDIO_RATE, FPS, TARGET_LUFS, TARGET_TRUE_PEAK, FormatSpec
@@ -111,6 +110,8 @@ def check_spec(path: Path, spec: FormatSpec, duration: float) -> tuple[list[str]
 
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """Mean SSIM of two greyscale frames (uint8 or float arrays of equal shape)."""
+    from scipy.ndimage import gaussian_filter  # lazy: ~0.3 CPU-s to import, only the checks need it
+
     a = a.astype(np.float64)
     b = b.astype(np.float64)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2

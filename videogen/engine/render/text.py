@@ -192,7 +192,7 @@ def _greedy(
     glued: list[str] = []
     for tok in toks:
         prev = glued[-1] if glued else ""
-        if (prev and prev.endswith(" ") and not _CJK_RE.search(prev) and cp.is_stop_word(prev.split()[-1], lang)
+        if (prev.strip() and prev.endswith(" ") and not _CJK_RE.search(prev) and cp.is_stop_word(prev.split()[-1], lang)
                 and line_width((prev + tok).rstrip(), fonts, size) <= max_width):
             glued[-1] = prev + tok
         else:

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from scipy.signal import resample_poly
 
 SAMPLE_RATE = 48_000
 
@@ -131,6 +130,8 @@ def _trim(x: np.ndarray, threshold: float = 0.01) -> np.ndarray:
 
 def _to_48k(x: np.ndarray, rate: int) -> np.ndarray:
     from math import gcd
+
+    from scipy.signal import resample_poly  # lazy: scipy.signal costs ~1 CPU-s to import (bench/render_speed.py)
 
     g = gcd(SAMPLE_RATE, rate)
     return resample_poly(x, SAMPLE_RATE // g, rate // g).astype(np.float32)

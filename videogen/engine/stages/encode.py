@@ -31,12 +31,15 @@ def fonts_dir(work: Path) -> Path:
 
 def compose_stage(job: RenderJob) -> None:
     """An ASS caption file per format (None without voiceover cues) and each captioned scene's
-    caption box in ``job.text_boxes`` (libass lays each cue bottom-centred in the box)."""
+    caption box in ``job.text_boxes`` (libass lays each word group bottom-centred in the box;
+    word-by-word, ``render/captions.py``)."""
     cues = job.voice.cues if job.voice is not None else []
     with job.trace.stage("compose", backend="ffmpeg-filtergraph") as st:
         job.fonts_dir = fonts_dir(job.work)
         for spec in job.specs:
-            job.ass_paths[spec.ratio] = write_ass(job.work / f"{spec.stem}.ass", cues, spec, job.look) if cues else None
+            job.ass_paths[spec.ratio] = write_ass(
+                job.work / f"{spec.stem}.ass", cues, spec, job.look, lang=job.brief.language,
+                protect=(job.brief.product_name, job.brief.call_to_action)) if cues else None
         st["captions"] = len(cues)
         for spec in job.specs:
             cap = spec.captions

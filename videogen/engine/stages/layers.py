@@ -93,7 +93,7 @@ def _draw_scene(job: RenderJob, spec: FormatSpec, cv: Canvas, i: int, scene: Sce
                            layout=layout)
     tl.image.save(tmp / "text.png", compress_level=1)
     meta = {"text_x": tl.x, "text_y": tl.y, "plate_y": plate_y, "ink": [list(b.__dict__.values()) for b in tl.ink],
-            **extra}
+            "text_split": tl.split, **extra}
     (tmp / "meta.json").write_text(json.dumps(meta))
     if folder.exists():
         shutil.rmtree(folder, ignore_errors=True)
@@ -122,7 +122,8 @@ def scene_layers(job: RenderJob, spec: FormatSpec, i: int, scene: Scene, logo_ha
     sl = SceneLayers(folder / "plate.png", folder / "text.png", meta["text_x"], meta["text_y"], clip=clip_in,
                      plate_y=meta.get("plate_y", 0), fg=folder / "fg.png" if fg else None,
                      fg_x=fg[0] if fg else 0, fg_y=fg[1] if fg else 0, fg_drift=fg[2] if fg else 0,
-                     focus=tuple(meta.get("focus", (0.5, 0.5))), travel=meta.get("travel", 0.08))
+                     focus=tuple(meta.get("focus", (0.5, 0.5))), travel=meta.get("travel", 0.08),
+                     text_split=meta.get("text_split", 0))
     return sl, meta, hit
 
 

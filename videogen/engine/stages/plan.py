@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from videogen.engine.planner import plan_scenes
+from videogen.engine.planner.rules import CUT_OFFSET
+from videogen.engine.render.music import bed_bpm, snap_to_beats
 from videogen.engine.stages.job import RenderJob
 
 
@@ -23,6 +25,12 @@ def plan_stage(job: RenderJob) -> None:
                 trace.fallback("plan", "llm", "rules", pr.fallback_reason)
             for a in pr.attempts:
                 trace.extra["llm_tokens"] = trace.extra.get("llm_tokens", 0) + int((a.usage or {}).get("total_tokens", 0))
+            bpm = bed_bpm(job.look, job.brief.music.mood, job.brief.music.tempo_bpm)
+            if bpm and pr.backend == "llm":  # the rule planner cuts on the beat itself
+                for scene, d in zip(job.plan.scenes, snap_to_beats([s.duration for s in job.plan.scenes], bpm,
+                                                                   offset=CUT_OFFSET), strict=True):
+                    scene.duration = d
+            st["cuts_on_beat_bpm"] = bpm
         else:
             st["backend"] = "provided"
         st["scenes"] = len(job.the_plan.scenes)

@@ -1,0 +1,1 @@
+"""Task backends: clips (diffusers), speech (Kokoro), transcription (Whisper), scores (CLIP)."""
