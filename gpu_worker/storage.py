@@ -92,9 +92,10 @@ class S3Storage:
         self.bucket = bucket
         self.endpoint_url = endpoint_url or None
         if client is None:
-            import boto3  # type: ignore[import-untyped]
-            from botocore.config import Config  # type: ignore[import-untyped]
+            import importlib
 
+            boto3: Any = importlib.import_module("boto3")  # untyped library
+            Config = importlib.import_module("botocore.config").Config
             client = boto3.client("s3", endpoint_url=self.endpoint_url, region_name=region,
                                   config=Config(signature_version="s3v4", retries={"max_attempts": 3}))
         self.client = client

@@ -57,7 +57,13 @@ class Transcriber:
 
 def load_whisper(directory: Path, device: str) -> Transcriber:
     """A transformers Whisper checkpoint (model + tokenizer + feature extractor) from ``directory``."""
-    from transformers import AutoFeatureExtractor, AutoTokenizer, GenerationConfig, WhisperForConditionalGeneration, pipeline
+    from transformers import (
+        AutoFeatureExtractor,
+        AutoTokenizer,
+        GenerationConfig,
+        WhisperForConditionalGeneration,
+        pipeline,
+    )
 
     model: Any = WhisperForConditionalGeneration.from_pretrained(str(directory), local_files_only=True)
     model = model.to(device).eval()

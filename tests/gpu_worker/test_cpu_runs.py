@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -30,7 +31,7 @@ def ffprobe(path: Path) -> dict:
 
 
 def clip_spec(**kw) -> c.GenerateClipSpec:
-    args = {"prompt": "a cup of coffee on a wooden table", "output_key": "gpu/job-1/scene-0.mp4", "seed": 7,
+    args: dict[str, Any] = {"prompt": "a cup of coffee on a wooden table", "output_key": "gpu/job-1/scene-0.mp4", "seed": 7,
             "min_clip_score": 0.0, **TINY}
     args.update(kw)
     return c.GenerateClipSpec(**args)
@@ -90,7 +91,7 @@ def test_run_task_delivers_to_redis_storage_and_reply_queue(runtime, redis_clien
 
 
 def test_progress_reaches_the_studio_channel_layer(runtime):
-    from channels_redis.core import RedisChannelLayer
+    from channels_redis.core import RedisChannelLayer  # type: ignore[import-untyped]
 
     layer = RedisChannelLayer(hosts=[os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")],
                               prefix=runtime.settings.channel_prefix)

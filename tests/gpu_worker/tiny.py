@@ -6,7 +6,6 @@ trained here, a tiny CLIP and a tiny Whisper — saved in the layout the worker 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 CORPUS = [
     "a cup of coffee on a wooden table, morning light",
@@ -22,7 +21,7 @@ def tokenizer():
     return T5Tokenizer(extra_ids=0).train_new_from_iterator(CORPUS, vocab_size=200)
 
 
-def text_encoder(vocab_size: int):
+def text_encoder(vocab_size):
     import torch
     from transformers import T5Config, T5EncoderModel
 
@@ -31,7 +30,7 @@ def text_encoder(vocab_size: int):
                                    relative_attention_num_buckets=8, decoder_start_token_id=0))
 
 
-def build_wan(directory: Path) -> Path:
+def build_wan(directory):
     import torch
     from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanPipeline, WanTransformer3DModel
 
@@ -49,9 +48,14 @@ def build_wan(directory: Path) -> Path:
     return directory
 
 
-def build_ltx(directory: Path) -> Path:
+def build_ltx(directory):
     import torch
-    from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXPipeline, LTXVideoTransformer3DModel
+    from diffusers import (
+        AutoencoderKLLTXVideo,
+        FlowMatchEulerDiscreteScheduler,
+        LTXPipeline,
+        LTXVideoTransformer3DModel,
+    )
 
     tok = tokenizer()
     torch.manual_seed(0)
@@ -74,7 +78,7 @@ def build_ltx(directory: Path) -> Path:
     return directory
 
 
-def build_clip(directory: Path) -> Path:
+def build_clip(directory):
     import torch
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
 
@@ -92,7 +96,7 @@ def build_clip(directory: Path) -> Path:
     return directory
 
 
-def build_whisper(directory: Path) -> Path:
+def build_whisper(directory):
     """Random tiny Whisper + a copy of the real Whisper special-token layout (tokenizer built from a small BPE)."""
     import torch
     from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperForConditionalGeneration
@@ -140,7 +144,7 @@ def build_whisper(directory: Path) -> Path:
 BUILDERS = {"wan2.1-t2v-1.3b": build_wan, "ltx-video": build_ltx, "clip": build_clip, "whisper": build_whisper}
 
 
-def build_models(root: Path, which: tuple[str, ...] = ("ltx-video", "wan2.1-t2v-1.3b", "clip", "whisper")) -> Path:
+def build_models(root, which=("ltx-video", "wan2.1-t2v-1.3b", "clip", "whisper")):
     for name in which:
         BUILDERS[name](root / name)
     return root

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from campaigns.experiments import stats
 from campaigns.experiments.simulator import TrueRates, insight_rows, simulate_arms, simulate_days
 from campaigns.experiments.verdicts import _proportion_verdict
 
@@ -81,3 +82,22 @@ def test_with_no_lift_a_winner_in_at_most_5_percent_of_200_simulations():
     with Holm's correction may declare a winner in at most 5 % of runs."""
     winners = sum(ctr_verdict(simulate_arms(lift=0.0, seed=seed, days=14, variants=2)).state == "winner" for seed in range(200))
     assert winners <= 10, f"{winners} of 200 null simulations declared a winner"
+
+
+def test_with_no_lift_and_one_variant_the_false_winner_rate_is_about_5_percent():
+    """Control against one variant: one two-sided test at exactly 5 %, so about 10 of 200 runs find a
+    "winner" by chance (either arm). Allowed: up to 17, the binomial(200, 5 %) 99 % upper bound; far
+    more would mean the horizon rule leaks. Testing every day instead ("peeking") finds one in about a
+    fifth of the same runs, which is why the verdict waits for the planned sample."""
+    winners = peeking = 0
+    for seed in range(200):
+        arms = simulate_arms(lift=0.0, seed=seed, days=14, variants=1)
+        winners += ctr_verdict(arms).state == "winner"
+        for day in range(1, 15):
+            clicks = [sum(d.clicks for d in a.days[:day]) for a in arms]
+            impressions = [sum(d.impressions for d in a.days[:day]) for a in arms]
+            if stats.two_proportion_ztest(clicks[1], impressions[1], clicks[0], impressions[0]).p < 0.05:
+                peeking += 1
+                break
+    assert winners <= 17, f"{winners} of 200 null simulations declared a winner"
+    assert peeking >= 2 * winners, (peeking, winners)

@@ -12,7 +12,6 @@ import pytest
 
 from videogen.engine.brief import brief_from_dict
 from videogen.engine.pipeline import RenderCancelled, run_pipeline
-from videogen.engine.stages import encode as encode_mod
 from videogen.engine.stages import soundtrack as soundtrack_mod
 
 
@@ -104,4 +103,3 @@ def test_the_trace_keeps_the_stage_order(brief, tmp_path, monkeypatch):
     with pytest.raises(Stop):
         run_pipeline(brief, out_dir=tmp_path / "out")
     assert traces == [[("plan", None), ("scenes", None), ("voice", True), ("compose", None)]]
-    assert encode_mod.fonts_dir  # the compose stage ran (its fonts folder helper is the encode module's)

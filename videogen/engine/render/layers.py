@@ -413,9 +413,8 @@ def render_picture(
         plate.paste(pic, (ext.left, ext.top))
         panel = _split_panel(look, cv, lb)
         return Picture(plate, panel, layout, _focus_in(win, subj.center, use_photo.size, ext, cv))
-    strong = scene.role in ("offer", "end_card") or use_photo is None
-    plate = _backdrop(look, cv, photo, rng, strong=strong and layout == "full_bleed" or scene.role in ("offer", "end_card"),
-                      role=scene.role)
+    strong = scene.role in ("offer", "end_card") or (use_photo is None and layout == "full_bleed")
+    plate = _backdrop(look, cv, photo, rng, strong=strong, role=scene.role)
     if use_photo is None and layout == "split":
         _two_tone(plate, look, cv)
     if use_photo is not None:
@@ -508,14 +507,10 @@ def scrim_layer(cv: Canvas, layout: str | None = None) -> TextLayer:
     alpha = np.repeat(ramp[:, None], w, axis=1)
     if lb.scrim == "left":
         side = np.clip(1 - np.linspace(0, 1, w) / 0.6, 0, 1) ** 1.6 * 0.8
-        yy = np.arange(top, h)
-        side_rows = np.repeat(side[None, :], h - top, axis=0)
-        full = np.maximum(alpha, side_rows)
-        # the left ramp covers the whole height: draw it from the top
-        top_part = np.repeat(side[None, :], top, axis=0)
-        alpha = np.concatenate([top_part, full], axis=0)
+        # the left ramp covers the whole height: the layer starts at the top
+        full = np.maximum(alpha, np.repeat(side[None, :], h - top, axis=0))
+        alpha = np.concatenate([np.repeat(side[None, :], top, axis=0), full], axis=0)
         top = 0
-        del yy
     img = Image.new("RGBA", (w, h - top), SCRIM_RGB + (0,))
     img.putalpha(Image.fromarray((alpha * 255).astype(np.uint8)))
     return TextLayer(img, 0, top, [])
