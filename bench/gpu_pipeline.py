@@ -44,7 +44,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "compile": {"compile": True},
     "fp8": {"fp8": "on"},
     "cache": {"cache": "fbc"},
-    "all": {"attention": "auto", "compile": True, "fp8": "on", "cache": "fbc"},
+    "all": {"attention": "auto", "compile": True, "cache": "fbc"},
+    "all+fp8": {"attention": "auto", "compile": True, "cache": "fbc", "fp8": "on"},
 }
 
 SIZES = {

@@ -50,7 +50,8 @@ def apply_tuning(pipe: Any, plan: MemoryPlan, settings: WorkerSettings) -> tuple
         return labels, warnings
     if plan.fp8:
         try:
-            tr.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=torch.bfloat16)
+            compute = tr.dtype if tr.dtype in (torch.bfloat16, torch.float16, torch.float32) else torch.bfloat16
+            tr.enable_layerwise_casting(storage_dtype=torch.float8_e4m3fn, compute_dtype=compute)
             labels.append("fp8:layerwise")
         except Exception as exc:  # noqa: BLE001 - an op without float8 support on this build: run without
             warnings.append(f"FP8 layerwise casting not applied: {exc}")
@@ -78,9 +79,12 @@ def apply_tuning(pipe: Any, plan: MemoryPlan, settings: WorkerSettings) -> tuple
             warnings.append(f"step cache {settings.cache!r} not applied: {exc}")
     if settings.compile:
         try:
+            # FP8 layerwise casting and the step cache run hooks around the blocks that Dynamo cannot trace
+            # whole (a Parameter re-cast inside forward): compile with graph breaks then.
+            fullgraph = not plan.fp8 and settings.cache == "off"
             if hasattr(tr, "compile_repeated_blocks") and getattr(tr, "_repeated_blocks", None):
-                tr.compile_repeated_blocks(fullgraph=True)
-                labels.append("compile:regional")
+                tr.compile_repeated_blocks(fullgraph=fullgraph)
+                labels.append("compile:regional" + ("" if fullgraph else "(graph breaks)"))
             else:
                 pipe.transformer = torch.compile(tr)
                 labels.append("compile:full")

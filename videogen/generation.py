@@ -391,8 +391,10 @@ def _collect(job: VideoJob, result: GpuResult, spec: GenerateClipSpec, outcome: 
 def apply_to_trace(trace: dict, step: GenerationStep | None, *, extra_fallbacks: list[dict] | None = None) -> dict:
     """Adds the GPU step to a render's trace dict (in place; returned): a ``generate`` stage listing
     each scene (:meth:`SceneGeneration.to_trace`), its fallbacks first in ``fallbacks``, then
-    ``extra_fallbacks`` (e.g. storyboard stills), ``gpu_seconds``, and a ``cost_estimate`` that counts
-    the GPU-seconds (:func:`videogen.engine.cost.cost_estimate`)."""
+    ``extra_fallbacks`` (e.g. storyboard stills), ``gpu_seconds``, and a ``cost_estimate``
+    (:func:`videogen.engine.cost.cost_estimate`) of the GPU-seconds the worker reported plus the
+    CPU-seconds of the render worker: the engine's wall time and the GPU step's wait (the render
+    worker is held while it waits)."""
     fallbacks = list(step.fallbacks if step else []) + list(trace.get("fallbacks") or []) + list(extra_fallbacks or [])
     trace["fallbacks"] = fallbacks
     if step is not None and step.scenes:

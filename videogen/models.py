@@ -319,7 +319,8 @@ class EditOperation(models.Model):
 
 class Render(models.Model):
     """A version of a job's output: one MP4 asset per aspect ratio, a poster frame, quality metrics
-    and performance {generation_time_seconds, model_used, cost_usd}.
+    and performance {generation_time_seconds, model_used, cost_usd, cpu_seconds, gpu_seconds} (USD and
+    seconds; videogen/rendering.render_performance).
 
     ``review_status`` moves only through the transitions below (django-fsm-2), called by
     :mod:`videogen.review.services`, which checks roles and writes the audit trail. An approved

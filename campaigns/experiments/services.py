@@ -73,7 +73,9 @@ def action_preview(results: SetResults, action: str) -> dict:
     if total:
         out["losers_spend_share"] = sum(spend.get(a.render_id, 0) for a in losers) / total
     out["budget_minor"] = current_budget(variant_set.ad_set)
-    if action == "move_budget" and verdict.state != "winner":
+    if not any(a.published for a in results.arms):
+        out["reason"] = "None of the variants is live on a platform, so there is nothing to pause or re-budget."
+    elif action == "move_budget" and verdict.state != "winner":
         out["reason"] = f"There is no winner to move the budget to. {verdict.message}"
     elif action == "pause_losers" and not losers:
         out["reason"] = f"No variant lost at 95 %. {verdict.message}"

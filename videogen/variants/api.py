@@ -24,10 +24,10 @@ from . import selectors, services
 SET_EXAMPLE = {
     "id": 3, "name": "Aurora: hook line test", "factor": "hook", "status": "running", "base_job": 12, "ad_set": 4,
     "first_published_at": "2026-03-02T09:00:00Z", "results_url": "/experiments/3/", "created_at": "2026-03-01T08:00:00Z",
-    "variants": [{"index": 1, "is_control": True, "job": 13, "level": "Meet Aurora.", "label": "Meet Aurora.",
+    "variants": [{"index": 1, "is_control": True, "job": 13, "level": "Meet Aurora.", "level_label": "Meet Aurora.",
                   "render": 21, "review_status": "published", "approved": True},
                  {"index": 2, "is_control": False, "job": 14, "level": "Tired of bitter coffee?",
-                  "label": "Tired of bitter coffee?", "render": 22, "review_status": "published", "approved": True}],
+                  "level_label": "Tired of bitter coffee?", "render": 22, "review_status": "published", "approved": True}],
 }
 
 
@@ -36,7 +36,7 @@ class VariantSerializer(serializers.Serializer):
     is_control = serializers.BooleanField()
     job = serializers.IntegerField(source="job.pk")
     level = serializers.CharField()
-    label = serializers.CharField()
+    level_label = serializers.CharField(source="label", help_text="How the level reads (a photo's file name for first_scene_image)")
     render = serializers.SerializerMethodField()
     review_status = serializers.SerializerMethodField()
     approved = serializers.BooleanField()
@@ -60,7 +60,7 @@ class VariantSetSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(VariantSerializer(many=True))
     def get_variants(self, obj) -> list[dict]:
-        return VariantSerializer(selectors.variant_set_members(obj), many=True).data
+        return list(VariantSerializer(selectors.variant_set_members(obj), many=True).data)
 
     def get_results_url(self, obj) -> str:
         """The results page of the set (``/experiments/<id>/``, campaigns/experiments/)."""
@@ -93,7 +93,7 @@ class PublishSerializer(serializers.Serializer):
 
 
 LEVEL = inline_serializer("VariantLevel", {"value": serializers.CharField(), "label": serializers.CharField(),
-                                           "kind": serializers.CharField(), "source": serializers.CharField()})
+                                           "kind": serializers.CharField(), "source": serializers.CharField()}, many=True)
 
 
 class VariantSetViewSet(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

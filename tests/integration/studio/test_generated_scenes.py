@@ -220,3 +220,19 @@ def test_regenerate_refuses_a_template_scene_with_a_reason(job, alice):
     with pytest.raises(ValidationError) as exc:
         generation.scene_regenerate(job=job, user=alice, scene_key=_first_key(job))
     assert "is not a generated clip" in str(exc.value)
+
+
+def test_the_admin_lists_each_renders_cost_with_its_cpu_and_gpu_seconds(client, job):
+    from kolony.accounts.models import User
+    from videogen.models import Render
+
+    perfs = [{"generation_time_seconds": 20.0, "cost_usd": 0.0004, "cpu_seconds": 20.0, "gpu_seconds": 0},
+             {"generation_time_seconds": 21.0, "cost_usd": 0.003545, "cpu_seconds": 21.0, "gpu_seconds": 12.5},
+             {"generation_time_seconds": 9.0, "cost_usd": 0.00018}]  # before issue 15: no CPU/GPU split recorded
+    for number, perf in enumerate(perfs, start=1):
+        Render.objects.create(job=job, number=number, outputs={}, performance=perf)
+    client.force_login(User.objects.create_superuser(email="ops@example.com", password="ops-long-secret-1"))
+    page = client.get(reverse("admin:videogen_render_changelist")).content.decode()
+    assert "Cost (USD)" in page
+    for text in ("$0.0004 (20.0 CPU-s, 0.0 GPU-s)", "$0.0035 (21.0 CPU-s, 12.5 GPU-s)", "$0.0002 (9.0 CPU-s, 0.0 GPU-s)"):
+        assert text in page

@@ -43,8 +43,9 @@ LOOK = make_look("vibrant", ["#1E3A8A", "#F59E0B"])
 
 
 def _plan(lines):
+    roles = ["hook", "benefit", "offer", "end_card"]
     return ScenePlan(scenes=[Scene(id=f"s{i + 1}", role=role, duration=d, voiceover=line)
-                             for i, (role, d, line) in enumerate(zip(["hook", "benefit", "offer", "end_card"], DURATIONS, lines, strict=True))])
+                             for i, (role, d, line) in enumerate(zip(roles, DURATIONS, lines, strict=True))])
 
 
 @pytest.fixture(scope="module")

@@ -282,8 +282,10 @@ def fit_text(
         if got:
             return got
         if last:
-            at_min = size
-            short = cp.shorten(text, lambda t: attempt(t, at_min, False) is not None, lang=lang, protect=protect)
+            def fits_at_min(t: str, sz: int = size) -> bool:
+                return attempt(t, sz, False) is not None
+
+            short = cp.shorten(text, fits_at_min, lang=lang, protect=protect)
             got = attempt(short, size, False) or attempt(text, size, True)
             if got:
                 return got

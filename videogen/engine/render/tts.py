@@ -251,12 +251,12 @@ def word_times_from_events(text: str, events: list[tuple[int, int]], x48: np.nda
         nxt = filled[k]
     out = []
     for k, (_, _, tok) in enumerate(toks):
-        a = max(0.0, filled[k] - offset / SAMPLE_RATE)
+        t0 = max(0.0, filled[k] - offset / SAMPLE_RATE)
         limit = filled[k + 1] if k + 1 < len(toks) else total
         b_idx = _voiced_end(x48, int(round(filled[k] * SAMPLE_RATE)), int(round(limit * SAMPLE_RATE)))
-        b = max(a, b_idx / SAMPLE_RATE - offset / SAMPLE_RATE)
+        t1 = max(t0, b_idx / SAMPLE_RATE - offset / SAMPLE_RATE)
         end_cap = (len(x48) - offset) / SAMPLE_RATE
-        out.append(WordTime(round(min(a, end_cap), 4), round(min(b, end_cap), 4), tok))
+        out.append(WordTime(round(min(t0, end_cap), 4), round(min(t1, end_cap), 4), tok))
     return out
 
 

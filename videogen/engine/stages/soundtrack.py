@@ -56,6 +56,8 @@ def make_soundtrack(job: RenderJob, should_cancel=None) -> Soundtrack:
     # the soundtrack is the same for every format: AAC-encode it once, copy it into each MP4
     aac = audio_mod.encode_aac(wav, job.work / "soundtrack.m4a", should_cancel=should_cancel)
     info["work_seconds"] = round(time.monotonic() - t0, 3)
+    # the checks stage needs scipy.ndimage (~0.3 CPU-s to import): import it here, off the critical path
+    import scipy.ndimage  # noqa: F401
     return Soundtrack(vt, aac, info)
 
 
