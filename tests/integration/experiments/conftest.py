@@ -43,7 +43,7 @@ def build_set(org, user, *, levels=HOOKS, factor="hook", placements=("instagram_
         campaign.save(update_fields=["external"])
         ad_set.external = {"meta": {"id": ids["adset"], "status": "ACTIVE"}}
         ad_set.save(update_fields=["external"])
-    for i, level in enumerate(levels):
+    for level in levels:
         job = VideoJob.objects.create(organization=org, created_by=user, title=f"{name} · {level}", status=JobStatus.COMPLETED,
                                       brief={}, variant_set=vs, variant_level=level)
         render = Render.objects.create(job=job, number=1, outputs={}, created_by=user, variant_factor=factor, variant_level=level,

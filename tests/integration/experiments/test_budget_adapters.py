@@ -48,7 +48,7 @@ def test_meta_ad_set_budget(alice_org, alice, meta_settings, meta_graph):
 
 
 def test_meta_campaign_budget_is_changed_on_the_campaign(alice_org, alice, meta_settings, meta_graph):
-    conn = meta_connection(alice_org)
+    meta_connection(alice_org)
     campaign, ad_set, cid, sid = meta_tree(alice_org, alice, meta_graph, campaign_budget=9000)
     assert ad_set_budget_change(ad_set=ad_set, platform="meta", budget_minor=12000, user=alice) == 12000
     assert meta_graph.state.objects[cid]["daily_budget"] == "12000" and meta_graph.state.objects[sid]["daily_budget"] is None
@@ -59,7 +59,7 @@ def test_meta_campaign_budget_is_changed_on_the_campaign(alice_org, alice, meta_
 def test_meta_stand_in_refuses_an_ad_set_budget_under_a_campaign_budget(alice_org, alice, meta_settings, meta_graph):
     conn = meta_connection(alice_org)
     campaign, ad_set, _, _ = meta_tree(alice_org, alice, meta_graph, campaign_budget=9000)
-    campaign.budget_level = "ad_set"  # pretend Kolony thought the ad set held it
+    ad_set.campaign.budget_level = "ad_set"  # pretend Kolony thought the ad set held it
     with pytest.raises(PlatformError) as exc:
         meta.ADAPTER.set_budget(connection=conn, ad_set=ad_set, budget_minor=6000)
     assert "Advantage campaign budget" in exc.value.message

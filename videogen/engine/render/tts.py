@@ -145,6 +145,14 @@ class _Event(ctypes.Structure):
                 ("user_data", ctypes.c_void_p), ("id", ctypes.c_char * 8)]
 
 
+class _VoiceSpec(ctypes.Structure):
+    """``espeak_VOICE`` (speak_lib.h), for selecting a voice by language."""
+
+    _fields_ = [("name", ctypes.c_char_p), ("languages", ctypes.c_char_p), ("identifier", ctypes.c_char_p),
+                ("gender", ctypes.c_ubyte), ("age", ctypes.c_ubyte), ("variant", ctypes.c_ubyte), ("xx1", ctypes.c_ubyte),
+                ("score", ctypes.c_int), ("spare", ctypes.c_void_p)]
+
+
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
 _EVENT_WORD, _RATE_PARAM, _SYNCHRONOUS, _DONT_EXIT, _POS_CHARACTER, _CHARS_UTF8 = 1, 1, 2, 0x8000, 1, 1
 
@@ -193,12 +201,22 @@ class _EspeakLib:
         """(int16 samples, sample rate, [(1-based character position, audio ms)] per word event),
         or None without the library. Raises :class:`TTSUnavailable` for an unknown voice."""
         with cls._lock:
+            if cls._state and cls._state[0] == os.getpid():
+                # start each synthesis from a fresh engine, as the command line does: the wave
+                # generator keeps state between utterances, so the same text would not always
+                # give the same samples (measured: ±1 sample phase, a few samples of length)
+                cls._state[1].espeak_Terminate()
+                cls._state = None
             loaded = cls.load()
             if loaded is None:
                 return None
             lib, rate = loaded
             if lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise TTSUnavailable(f"espeak-ng failed for voice {voice!r}: no such voice")
+                # a language code ("fr-fr") rather than a voice name: select by language, as the CLI does
+                lang, _, variant = voice.partition("+")
+                props = _VoiceSpec(None, lang.encode(), None, 0, 0, 0, 0, 0, None)
+                if lib.espeak_SetVoiceByProperties(ctypes.byref(props)) != 0:
+                    raise TTSUnavailable(f"espeak-ng failed for voice {voice!r}: no such voice")
             lib.espeak_SetParameter(_RATE_PARAM, int(rate_wpm), 0)
             cls._chunks, cls._events = [], []
             data = text.encode()
