@@ -156,8 +156,6 @@ def execute(spec_data: dict[str, Any] | str, rt: Runtime) -> tuple[c.GpuResult, 
     result.gpu_seconds = round(time.perf_counter() - gpu_t0, 3) if gpu_t0 is not None else 0.0
     result.phases = {k: round(v, 3) for k, v in result.phases.items()}
     result.finished_at = time.time()
-    if not result.ok:
-        progress.phase("upload")
     return result, spec
 
 

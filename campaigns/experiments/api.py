@@ -205,7 +205,7 @@ class ExperimentViewSet(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.Ret
     def list(self, request, *args, **kwargs):
         rows: list[dict[str, Any]] = []
         for vs in self.get_queryset():
-            results = selectors.set_results(vs)
+            results = selectors.set_results(vs, ratios=False)
             rows.append({"id": vs.pk, "name": vs.name, "factor": vs.factor, "status": vs.status, "ad_set": vs.ad_set_id,
                          "state": results.result.primary.state if results.result else None})
         return Response(rows)

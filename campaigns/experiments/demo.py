@@ -93,7 +93,7 @@ def _conclude(variant_set, *, user) -> None:
 
     from .selectors import set_results
 
-    results = set_results(variant_set)
+    results = set_results(variant_set, ratios=False)
     if results.result is None or results.result.primary.state != "winner":
         return
     verdict = results.result.primary

@@ -156,15 +156,15 @@ class SetResults:
     series: dict
 
 
-def set_results(variant_set) -> SetResults:
+def set_results(variant_set, *, ratios: bool = True) -> SetResults:
     """Arms, verdicts and chart series of ``variant_set`` (settings: :func:`min_lift`,
-    :func:`min_impressions`)."""
+    :func:`min_impressions`); ``ratios=False`` leaves out CPA / ROAS (their bootstrap)."""
     arms = set_arms(variant_set)
     days = arm_days(variant_set, arms)
     result = None
     if len(arms) >= 2:
         result = evaluate([Arm(key=a.render_id, label=a.label, is_control=a.is_control, days=days[a.render_id]) for a in arms],
-                          min_impressions=min_impressions(), min_lift=min_lift(), seed=variant_set.pk or 17)
+                          min_impressions=min_impressions(), min_lift=min_lift(), seed=variant_set.pk or 17, ratios=ratios)
     return SetResults(variant_set=variant_set, arms=arms, result=result, start=window_start(variant_set),
                       series=_series(arms, days))
 
@@ -237,7 +237,7 @@ def learnings_for(organization, *, placement: str | None = None, objective: str 
         set_placement = _placement_of(variant_set.ad_set)
         if placement is not None and set_placement != placement:
             continue
-        results = set_results(variant_set)
+        results = set_results(variant_set, ratios=False)
         if results.result is None:
             continue
         labels: dict[Any, str] = {a.render_id: a.label for a in results.arms}

@@ -129,7 +129,7 @@ def pause_losers(*, variant_set, user, confirm: bool) -> dict:
         raise ValidationError({"confirm": ["Confirm that the losing variants should be paused (confirm=true)."]})
     if variant_set.status == "concluded":
         raise ExperimentConflict({"__all__": ["This test is concluded: the decision was already taken."]}, current_state="concluded")
-    results = set_results(variant_set)
+    results = set_results(variant_set, ratios=False)
     preview = action_preview(results, "pause_losers")
     if not preview["allowed"]:
         raise ValidationError({"__all__": [preview["reason"]]})
@@ -162,7 +162,7 @@ def move_budget(*, variant_set, user, confirm: bool, budget_minor: int | None = 
         raise ValidationError({"budget_minor": ["The budget must be a whole number of minor units greater than zero."]})
     if variant_set.status == "concluded":
         raise ExperimentConflict({"__all__": ["This test is concluded: the decision was already taken."]}, current_state="concluded")
-    results = set_results(variant_set)
+    results = set_results(variant_set, ratios=False)
     preview = action_preview(results, "move_budget")
     if not preview["allowed"]:
         raise ValidationError({"__all__": [preview["reason"]]})

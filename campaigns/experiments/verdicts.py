@@ -313,9 +313,10 @@ def delivery_warning(totals: Sequence[tuple[str, int]]) -> str | None:
 
 
 def evaluate(arms: Sequence[Arm], *, min_impressions: int = 1000, min_lift: float = 0.10, alpha: float = 0.05,
-             seed: int = 17) -> SetResult:
+             seed: int = 17, ratios: bool = True) -> SetResult:
     """Verdicts of a set (see the module docstring). ``arms``: exactly one with ``is_control``,
-    2–5 in all, days only from the set's first publish on. ``seed`` fixes the bootstrap.
+    2–5 in all, days only from the set's first publish on. ``seed`` fixes the bootstrap;
+    ``ratios=False`` skips CPA / ROAS (no bootstrap: for the learnings, which only use proportions).
     Raises ValueError for no control, several, fewer than 2 arms, a ``min_lift`` ≤ 0 or a
     ``min_impressions`` < 1."""
     arms = list(arms)
@@ -335,7 +336,7 @@ def evaluate(arms: Sequence[Arm], *, min_impressions: int = 1000, min_lift: floa
     metrics["impressions"] = MetricVerdict("impressions", "Impressions", "info", f"Share of impressions: {shares}.")
     for metric in PROPORTION_METRICS:
         metrics[metric] = _proportion_verdict(metric, arms, min_impressions=min_impressions, min_lift=min_lift, alpha=alpha)
-    for metric in RATIO_METRICS:
+    for metric in RATIO_METRICS if ratios else ():
         metrics[metric] = _ratio_verdict(metric, arms, min_impressions=min_impressions, alpha=alpha, seed=seed)
     warnings = [w for w in [delivery_warning(impressions)] if w]
     return SetResult(arms=arms, totals=totals, metrics=metrics, warnings=warnings, min_impressions=min_impressions,

@@ -30,7 +30,7 @@ def experiment_list(request):
     """Every variant set of the organization with its CTR verdict."""
     rows = []
     for variant_set in selectors.variant_sets(_org(request)):
-        results = selectors.set_results(variant_set)
+        results = selectors.set_results(variant_set, ratios=False)
         rows.append({"set": variant_set, "arms": len(results.arms),
                      "verdict": results.result.primary if results.result else None})
     return render(request, "experiments/list.html", {"rows": rows})
@@ -82,7 +82,7 @@ def _action(request, pk: int, action: str):
     variant_set = selectors.variant_set_or_404(_org(request), pk)
     if not _can_act(request):
         raise PermissionDenied("Your role cannot pause ads or change budgets.")
-    results = selectors.set_results(variant_set)
+    results = selectors.set_results(variant_set, ratios=False)
     preview = services.action_preview(results, action)
     form = MoveBudgetForm(request.POST or None) if action == "move_budget" else None
     if request.method == "POST":

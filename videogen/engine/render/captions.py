@@ -119,12 +119,13 @@ class CaptionEvent:
 
 
 def _merge_punctuation(words: list[WordTime]) -> list[WordTime]:
-    """Tokens without a letter or digit (a dash, "&" is kept: it is spoken) join the word before."""
+    """Tokens without a letter or digit (a dash, "%" of "20 %"; "&" is kept: it is spoken) join the
+    word before, with a no-break space (one word on screen, highlighted together)."""
     out: list[WordTime] = []
     for w in words:
         if out and not any(ch.isalnum() or ch == "&" for ch in w.text):
             p = out[-1]
-            out[-1] = WordTime(p.start, max(p.end, w.end), f"{p.text} {w.text}")
+            out[-1] = WordTime(p.start, max(p.end, w.end), f"{p.text}\u00a0{w.text}")
         else:
             out.append(w)
     return out

@@ -2,10 +2,11 @@
 
 Each voiceover phrase is synthesised on its own and measured, so caption timing comes from the
 TTS itself (issue 5 §4). Word timings for word-by-word captions (issue 14 §2) come from the same
-synthesis: :meth:`EspeakTTS.synthesize_words` drives libespeak-ng (the library behind the
-``espeak-ng`` command, same voices and same samples) through ``ctypes`` and records its
-``espeakEVENT_WORD`` events — the audio position, in ms, at which the engine starts each word —
-so a highlighted word starts exactly when it is heard; each word ends at its last voiced 10 ms
+synthesis: :meth:`EspeakTTS.synthesize_words` runs the same text, voice and rate through
+libespeak-ng (the library behind the ``espeak-ng`` command) via ``ctypes`` and records its
+``espeakEVENT_WORD`` events — the audio position, in ms, at which the engine starts each word
+(measured: the library's audio matches the command's to under 1 ms in length) — so a
+highlighted word starts when it is heard; each word ends at its last voiced 10 ms
 frame before the next word (pauses at commas are not highlighted). Why not the other ways: one
 synthesis per word changes the prosody and costs a process start per word; timings proportional
 to characters drift by 100–300 ms inside long words and numbers ("19,99" is four spoken words).
@@ -201,12 +202,6 @@ class _EspeakLib:
         """(int16 samples, sample rate, [(1-based character position, audio ms)] per word event),
         or None without the library. Raises :class:`TTSUnavailable` for an unknown voice."""
         with cls._lock:
-            if cls._state and cls._state[0] == os.getpid():
-                # start each synthesis from a fresh engine, as the command line does: the wave
-                # generator keeps state between utterances, so the same text would not always
-                # give the same samples (measured: ±1 sample phase, a few samples of length)
-                cls._state[1].espeak_Terminate()
-                cls._state = None
             loaded = cls.load()
             if loaded is None:
                 return None
@@ -284,25 +279,30 @@ class EspeakTTS:
     name = "espeak-ng"
 
     def synthesize(self, text: str, *, voice: str, rate_wpm: int) -> np.ndarray:
-        return self.synthesize_words(text, voice=voice, rate_wpm=rate_wpm)[0]
+        text = re.sub(r"\s+", " ", text).strip()
+        if not text:
+            return np.zeros(0, dtype=np.float32)
+        return _trim(self._synthesize_cli(text, voice=voice, rate_wpm=rate_wpm))
 
     def synthesize_words(self, text: str, *, voice: str, rate_wpm: int) -> tuple[np.ndarray, list[WordTime]]:
-        """Samples as :meth:`synthesize` plus one :class:`WordTime` per whitespace token of the
-        (whitespace-normalised) text, from libespeak-ng's word events (see the module docstring);
-        without the library, the command line and :func:`proportional_words`."""
+        """Samples exactly as :meth:`synthesize` (the command line: a fresh engine per phrase,
+        so the same text always gives the same samples) plus one :class:`WordTime` per
+        whitespace token of the (whitespace-normalised) text, from libespeak-ng's word events for
+        the same text, voice and rate (see the module docstring; the library keeps wave-generator
+        state between utterances, which moves samples by a fraction of a millisecond, so its
+        events are used and its samples are not). Without the library: :func:`proportional_words`."""
         text = re.sub(r"\s+", " ", text).strip()
         if not text:
             return np.zeros(0, dtype=np.float32), []
+        x48 = self._synthesize_cli(text, voice=voice, rate_wpm=rate_wpm)
+        a, b = _trim_range(x48)
         got = _EspeakLib.synth(text, voice, rate_wpm)
         if got is None:
-            x = self._synthesize_cli(text, voice=voice, rate_wpm=rate_wpm)
-            return x, proportional_words(text, len(x) / SAMPLE_RATE)
-        raw, rate, events = got
-        x48 = _to_48k(raw.astype(np.float32) / 32768.0, rate)
-        a, b = _trim_range(x48)
-        return x48[a:b], word_times_from_events(text, events, x48[:b], a)
+            return x48[a:b], proportional_words(text, (b - a) / SAMPLE_RATE)
+        return x48[a:b], word_times_from_events(text, got[2], x48[:b], a)
 
     def _synthesize_cli(self, text: str, *, voice: str, rate_wpm: int) -> np.ndarray:
+        """Untrimmed 48 kHz samples from ``espeak-ng --stdout``."""
         res = subprocess.run(  # noqa: S603 - argument list (no shell), program resolved by path
             [_espeak(), "-v", voice, "-s", str(int(rate_wpm)), "--stdout", "--", text],
             capture_output=True, timeout=60,
@@ -313,7 +313,7 @@ class EspeakTTS:
             rate = w.getframerate()
             raw = w.readframes(w.getnframes())
         x = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-        return _trim(_to_48k(x, rate))
+        return _to_48k(x, rate)
 
 
 def get_backend(engine: str) -> TTSBackend | None:

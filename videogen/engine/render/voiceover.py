@@ -68,10 +68,11 @@ def phrases(line: str, max_chars: int = PHRASE_CHARS, *, lang: str | None = None
                 cur.append(u)
             if cur:
                 out.append(" ".join(cur))
-    # merge a dangling one-word phrase into its neighbour when that still fits
+    # merge a dangling one-word phrase into its neighbour (when that fits, or when the neighbour
+    # does not end a sentence: one word is no phrase to speak on its own)
     merged: list[str] = []
     for p in out:
-        if merged and len(p.split()) == 1 and len(merged[-1]) + 1 + len(p) <= max_chars:
+        if merged and len(p.split()) == 1 and (len(merged[-1]) + 1 + len(p) <= max_chars or merged[-1][-1:] not in ".!?。！？"):
             merged[-1] += " " + p
         else:
             merged.append(p)
