@@ -271,7 +271,8 @@ def write_ass(
     """Write word-by-word captions for ``spec`` (PlayRes = frame size, so margins are pixels).
 
     Style: bold sans; with the look's caption box, an opaque box in the brand's primary colour
-    (dark shade, BorderStyle 3) with white/black words, else the style's text colour with no box;
+    (dark shade, BorderStyle 3; fully opaque, as libass boxes each coloured run and overlapping
+    translucent boxes would show seams at the highlighted word) with white/black words, else the style's text colour with no box;
     the spoken word in :func:`caption_colors` ``highlight``. Alignment 2 (bottom centre): MarginV
     puts the box's bottom on the caption box bottom, MarginL/R keep it inside the caption box
     (itself inside the safe zone). ``lang``/``protect``: see :func:`group_words`.
@@ -296,7 +297,7 @@ YCbCr Matrix: TV.709
 
 [V4+ Styles]
 Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
-Style: Caption,{CAPTION_FONT},{size},{_ass_color(primary)},{_ass_color(primary)},{_ass_color(back, 0x30)},{_ass_color(back, 0x60)},-1,0,0,0,100,100,0,0,{border_style},{outline},0,2,{margin_l},{margin_r},{margin_v},1
+Style: Caption,{CAPTION_FONT},{size},{_ass_color(primary)},{_ass_color(primary)},{_ass_color(back, 0 if border_style == 3 else 0x30)},{_ass_color(back, 0x60)},-1,0,0,0,100,100,0,0,{border_style},{outline},0,2,{margin_l},{margin_r},{margin_v},1
 
 [Events]
 Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text

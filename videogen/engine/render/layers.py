@@ -570,11 +570,14 @@ def _text_colours(scene: Scene, look: Look, layout: str) -> tuple[tuple[int, int
 
 
 def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool, brand_font: str | None = None,
-                      layout: str | None = None) -> TextLayer:
+                      layout: str | None = None, lang: str | None = None, protect: tuple[str, ...] = ()) -> TextLayer:
     """The scene's on-screen text (headline, subtext; end card: CTA button and URL) as an RGBA
     image the size of its box (:func:`text_box`). Text is wrapped/shrunk to fit the box, which lies
     in the safe zone. ``layout`` defaults to :func:`scene_layout` (``full_bleed`` as its hint);
-    the headline and body use ``brand_font`` (a font file) when given, else the style's fonts."""
+    the headline and body use ``brand_font`` (a font file) when given, else the style's fonts.
+    ``lang`` (the brief's language) and ``protect`` (product name, call to action) go to
+    :func:`~videogen.engine.render.text.fit_text`: protected spans never wrap or shorten, and no line
+    ends on a stop word of ``lang``."""
     layout = layout or scene_layout(scene, full_bleed)
     box = text_box(scene, cv, full_bleed, layout)
     img = Image.new("RGBA", (box.width, box.height), (0, 0, 0, 0))
@@ -595,9 +598,9 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
         cta_fonts = FontSet.for_role("sans-bold", brand_font)
         pad_x, pad_y = cv.px(48), cv.px(26)
         cta = fit_text(headline, cta_fonts, box.width - 2 * pad_x, int(box.height * 0.45) - 2 * pad_y,
-                       max_size=int(base * 0.085), min_size=cv.px(28), max_lines=2)
+                       max_size=int(base * 0.085), min_size=cv.px(28), max_lines=2, lang=lang, protect=protect)
         url = fit_text(scene.subtext, body_fonts, box.width, int(box.height * 0.3),
-                       max_size=int(base * 0.045), min_size=cv.px(20), max_lines=2)
+                       max_size=int(base * 0.045), min_size=cv.px(20), max_lines=2, lang=lang, protect=protect)
         gap = cv.px(28)
         total = cta.height + 2 * pad_y + (gap + url.height if url.lines else 0)
         y = (box.height - total) // 2
@@ -619,7 +622,8 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
 
     sub = scene.subtext.strip()
     head_h = int(box.height * (0.66 if sub else 1.0))
-    hb = fit_text(headline, head_fonts, box.width, head_h, max_size=head_max, min_size=cv.px(30), max_lines=3)
+    hb = fit_text(headline, head_fonts, box.width, head_h, max_size=head_max, min_size=cv.px(30), max_lines=3,
+                  lang=lang, protect=protect)
     pill = look.text_panel == "pill" and sub
     pad = cv.px(22) if pill else 0
     sb: TextBlock | None = None
@@ -628,7 +632,8 @@ def render_text_layer(scene: Scene, look: Look, cv: Canvas, *, full_bleed: bool,
     bar_room = cv.px(30) if bar else 0
     if sub:
         sb = fit_text(sub, body_fonts, box.width - 2 * pad, box.height - hb.height - gap - 2 * pad - bar_room,
-                      max_size=max(cv.px(26), int(hb.size * 0.55)), min_size=cv.px(22), max_lines=2)
+                      max_size=max(cv.px(26), int(hb.size * 0.55)), min_size=cv.px(22), max_lines=2,
+                      lang=lang, protect=protect)
     total = hb.height + bar_room + ((gap + sb.height + 2 * pad) if sb and sb.lines else 0)
     # stacked full-bleed text sits low (near the captions); panels and cards centre it
     y = max(0, (box.height - total) if layout == "full_bleed" and not side else (box.height - total) // 2)

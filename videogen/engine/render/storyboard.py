@@ -32,7 +32,7 @@ def keyframe_name(spec: FormatSpec, index: int, role: str) -> str:
 def render_storyboard(
     plan: ScenePlan, specs: list[FormatSpec], look: Look, photos: list[Image.Image], logo: Image.Image | None,
     *, logo_position: str, product_name: str, seed: int, out_dir: Path, brand_font: str | None = None,
-    clip_frames: dict[int, Image.Image] | None = None,
+    clip_frames: dict[int, Image.Image] | None = None, lang: str | None = None, protect: tuple[str, ...] = (),
 ) -> list[Path]:
     """Write keyframes (plan order, then format order) to ``out_dir``; return their paths.
 
@@ -58,7 +58,8 @@ def render_storyboard(
             frame = clip_frames.get(clip_index) if clip_index is not None else None
             if frame is not None:
                 plate = clip_plate(frame, cv)
-                layers = [render_text_layer(scene, look, cv, full_bleed=True, brand_font=brand_font, layout="full_bleed")]
+                layers = [render_text_layer(scene, look, cv, full_bleed=True, brand_font=brand_font, layout="full_bleed",
+                                            lang=lang, protect=protect)]
                 if logo is not None and scene.role != "end_card":
                     layers.append(logo_layer(logo, look, cv, logo_position))
                 path = out_dir / keyframe_name(spec, i, scene.role)
@@ -76,7 +77,7 @@ def render_storyboard(
             pic = render_picture(scene, i, look, cv, photo, logo=logo, product_name=product_name, seed=seed, layout=layouts[i])
             plate = pic.flat()
             layers = [render_text_layer(scene, look, cv, full_bleed=pic.layout == "full_bleed", brand_font=brand_font,
-                                        layout=pic.layout)]
+                                        layout=pic.layout, lang=lang, protect=protect)]
             if logo is not None and scene.role != "end_card":
                 layers.append(logo_layer(logo, look, cv, logo_position))
             path = out_dir / keyframe_name(spec, i, scene.role)

@@ -182,11 +182,16 @@ class _EspeakLib:
     def load(cls) -> "tuple[ctypes.CDLL, int] | None":
         if cls._state and cls._state[0] == os.getpid():
             return cls._state[1], cls._state[2]
-        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
         try:
-            lib = ctypes.CDLL(name)
+            lib = ctypes.CDLL("libespeak-ng.so.1")  # Debian's libespeak-ng1
         except OSError:
-            return None
+            name = ctypes.util.find_library("espeak-ng")  # slow (runs ldconfig), so only as a fallback
+            if not name:
+                return None
+            try:
+                lib = ctypes.CDLL(name)
+            except OSError:
+                return None
         rate = lib.espeak_Initialize(_SYNCHRONOUS, 0, None, _DONT_EXIT)
         if rate <= 0:
             return None

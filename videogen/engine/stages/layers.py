@@ -41,7 +41,8 @@ def draw_storyboard(job: RenderJob, st: dict) -> None:
     t0 = time.monotonic()
     paths = render_storyboard(plan, job.specs, job.look, job.photos, job.logo, logo_position=brief.brand.logo_position,
                               product_name=brief.product_name, seed=brief.seed, out_dir=job.stage_dir / "storyboard",
-                              brand_font=brief.brand.font, clip_frames=job.clip_frames)
+                              brand_font=brief.brand.font, clip_frames=job.clip_frames, lang=brief.language,
+                              protect=(brief.product_name, brief.call_to_action))
     st["storyboard_seconds"] = round(time.monotonic() - t0, 3)
     job.storyboard = {s.ratio: [p for p in paths if p.name.startswith(s.ratio.replace(":", "x") + "_")] for s in job.specs}
 
@@ -90,7 +91,7 @@ def _draw_scene(job: RenderJob, spec: FormatSpec, cv: Canvas, i: int, scene: Sce
         plate_y = 0
     extra["travel"] = job.look.kb_travel
     tl = render_text_layer(scene, job.look, cv, full_bleed=layout == "full_bleed", brand_font=brief.brand.font,
-                           layout=layout)
+                           layout=layout, lang=brief.language, protect=(brief.product_name, brief.call_to_action))
     tl.image.save(tmp / "text.png", compress_level=1)
     meta = {"text_x": tl.x, "text_y": tl.y, "plate_y": plate_y, "ink": [list(b.__dict__.values()) for b in tl.ink],
             "text_split": tl.split, **extra}
