@@ -265,7 +265,7 @@ def load_image(path: Path) -> Image.Image:
 
     with Image.open(path) as opened:
         opened.draft("RGB", (WORKING_IMAGE_SIDE, WORKING_IMAGE_SIDE))  # cheap JPEG downscale on decode
-        im: Image.Image = ImageOps.exif_transpose(opened)
+        im: Image.Image = ImageOps.exif_transpose(opened) or opened
         if im.mode not in ("RGBA", "RGB"):
             im = im.convert("RGBA" if ("A" in im.getbands() or "transparency" in im.info) else "RGB")
         if max(im.size) > WORKING_IMAGE_SIDE:

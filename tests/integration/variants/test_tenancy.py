@@ -10,6 +10,7 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 _spec = importlib.util.spec_from_file_location("_variant_tenant_routes", Path(__file__).with_name("tenant_routes.py"))
+assert _spec is not None and _spec.loader is not None
 tenant_routes = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tenant_routes)
 

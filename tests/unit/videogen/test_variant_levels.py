@@ -1,6 +1,8 @@
 """The engine's variant proposals (videogen/engine/planner/variants.py) and learnings → plan
 (videogen/engine/planner/learnings.py): pure functions, no database."""
 
+from typing import Any
+
 import pytest
 
 from tests.unit.videogen.test_llm_planner import StandIn
@@ -70,7 +72,7 @@ def test_llm_failure_falls_back_to_rules(brief):
     assert [lv.source for lv in levels] == ["control", "rules", "rules"]
 
 
-SURE = dict(lift=0.18, ci_low=0.06, ci_high=0.31, tests=4)
+SURE: dict[str, Any] = dict(lift=0.18, ci_low=0.06, ci_high=0.31, tests=4)
 
 
 def test_learnings_change_the_plan_and_say_why(brief):
