@@ -44,6 +44,12 @@ if [[ ! -f $stamp ]]; then
   say "Installing Python packages from $REQ${EXTRA_REQ[1]:+ and ${EXTRA_REQ[1]}}"
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null
   .venv/bin/python -m pip install -q -r "$REQ" ${EXTRA_REQ[@]+"${EXTRA_REQ[@]}"}
+  # scenedetect asks for opencv-python, which writes the same cv2 package as opencv-contrib-python
+  # (whose saliency module the subject-aware crop needs): keep contrib's files only.
+  if .venv/bin/python -m pip show -q opencv-python >/dev/null 2>&1; then
+    .venv/bin/python -m pip uninstall -q -y opencv-python
+    .venv/bin/python -m pip install -q --force-reinstall --no-deps "$(grep -h '^opencv-contrib-python==' requirements.txt)"
+  fi
   touch "$stamp"
 fi
 
