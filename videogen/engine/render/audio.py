@@ -1,5 +1,5 @@
 """The ad's soundtrack: voiceover + music bed ducked under the voice (FFmpeg
-``sidechaincompress``), normalised with two-pass ``loudnorm`` to −14 LUFS integrated and a true
+``sidechaincompress``), normalised to −14 LUFS (``loudnorm`` measurement, then a linear gain) integrated and a true
 peak under −1 dBTP (DESIGN §6; EBU R128 / ITU-R BS.1770 measurement)."""
 
 from __future__ import annotations
@@ -60,21 +60,32 @@ def mix_soundtrack(
         )
     else:
         graph = f"[1:a]volume=0.8,{_DYNAMICS},atrim=0:{duration:.6f}[out]"
-    run_ffmpeg(["-i", str(vpath), "-i", str(mpath), "-filter_complex", graph, "-map", "[out]", "-c:a", "pcm_f32le", str(mixpath)],
-               should_cancel=should_cancel)
+    # One measuring pass, in the mix run itself (a split branch into loudnorm's analysis), instead of
+    # a separate read of mix.wav. The mix is then brought to the target by a pure gain when that
+    # keeps the true peak under TP_AIM; otherwise by loudnorm's second pass (which goes dynamic).
+    # Measured by helper 8 (15 s coffee ad, 2 cores, /usr/bin/time): the separate measuring run cost
+    # 0.44 CPU-s and is gone; the apply run costs 0.65 (loudnorm) or 0.03 (gain). The coffee ad's
+    # mix peaks 13.8 dB over its loudness (input_tp −6.0, input_i −19.8), so it still takes the
+    # loudnorm branch, as it did before.
     target = f"I={TARGET_LUFS}:TP={TP_AIM}:LRA=11"
-    err = run_ffmpeg(["-i", str(mixpath), "-af", f"loudnorm={target}:print_format=json", "-f", "null", "-"], should_cancel=should_cancel)
+    graph += f";[out]asplit=2[mixed][meas];[meas]loudnorm={target}:print_format=json,anullsink"
+    err = run_ffmpeg(["-i", str(vpath), "-i", str(mpath), "-filter_complex", graph, "-map", "[mixed]", "-c:a", "pcm_f32le",
+                      str(mixpath)], should_cancel=should_cancel)
     meas = _loudnorm_json(err)
+    pad = f"aresample={AUDIO_RATE},apad=whole_len={n},atrim=end_sample={n}"
+    out_args = ["-ar", str(AUDIO_RATE), "-ac", "2", "-c:a", "pcm_s16le", str(out_path)]
+    gain = TARGET_LUFS - float(meas["input_i"])
+    peak = float(meas["input_tp"]) + gain
+    if gain < 40 and peak <= TP_AIM:  # a pure gain reaches the target (near-silent mixes: dynamic pass)
+        run_ffmpeg(["-i", str(mixpath), "-af", f"volume={gain:.4f}dB,{pad}", *out_args], should_cancel=should_cancel)
+        return {**meas, "output_i": f"{TARGET_LUFS:.2f}", "output_tp": f"{peak:.2f}", "normalization_type": "linear",
+                "target_offset": "0.00"}
     second = (
         f"loudnorm={target}:measured_I={meas['input_i']}:measured_TP={meas['input_tp']}:"
         f"measured_LRA={meas['input_lra']}:measured_thresh={meas['input_thresh']}:offset={meas['target_offset']}:"
         "linear=true:print_format=json"
     )
-    err = run_ffmpeg(
-        ["-i", str(mixpath), "-af", f"{second},aresample={AUDIO_RATE},apad=whole_len={n},atrim=end_sample={n}",
-         "-ar", str(AUDIO_RATE), "-ac", "2", "-c:a", "pcm_s16le", str(out_path)],
-        should_cancel=should_cancel,
-    )
+    err = run_ffmpeg(["-i", str(mixpath), "-af", f"{second},{pad}", *out_args], should_cancel=should_cancel)
     return _loudnorm_json(err)
 
 
