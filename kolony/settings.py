@@ -146,6 +146,8 @@ MEDIA_ROOT = env.path("KOLONY_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 KOLONY_MODELS_DIR = env.path("KOLONY_MODELS_DIR", default=BASE_DIR / "var" / "models")
 # Generated scenes (videogen/generation.py): how long a render waits for the GPU worker per scene.
 KOLONY_GPU_SCENE_TIMEOUT_S = env.int("KOLONY_GPU_SCENE_TIMEOUT_S", default=600)
+# Voice briefs (videogen/voice_brief.py): how long the wizard waits for the GPU worker's transcript.
+KOLONY_VOICE_BRIEF_TIMEOUT_S = env.int("KOLONY_VOICE_BRIEF_TIMEOUT_S", default=180)
 
 STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -136,6 +136,7 @@ class SceneGeneration:
     task_id: str = ""
     clip_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    prompt_adherence: float | None = None  # CLIP score of the kept clip (None: no CLIP model on the worker)
 
     def to_trace(self) -> dict:
         return {"scene": self.scene_key, "status": self.status, "prompt": self.prompt, "seed": self.seed,
@@ -254,6 +255,7 @@ def prepare_generated_scenes(*, job: VideoJob, brief: Brief, plan: ScenePlan, wo
             else:
                 outcome.status, outcome.asset_id = "reused", cached.pk
                 outcome.model = str((cached.metadata or {}).get("model") or gen.model)
+                outcome.prompt_adherence = (cached.metadata or {}).get("prompt_adherence")
                 continue
         if workers is None:
             workers = live_gpu_workers()
@@ -386,6 +388,7 @@ def _collect(job: VideoJob, result: GpuResult, spec: GenerateClipSpec, outcome: 
     except OSError:
         pass
     outcome.status, outcome.clip_path, outcome.asset_id = "generated", path, asset.pk
+    outcome.prompt_adherence = result.clip.prompt_adherence
 
 
 def apply_to_trace(trace: dict, step: GenerationStep | None, *, extra_fallbacks: list[dict] | None = None) -> dict:
@@ -541,6 +544,9 @@ def render_with_fallbacks(*, job: VideoJob, brief: Brief, plan: ScenePlan, workd
         result.generation_time_seconds = round(time.monotonic() - t0, 3)
         result.trace["generation_time_seconds"] = result.generation_time_seconds
     apply_to_trace(result.trace, step, extra_fallbacks=extra)
+    scores = [s.prompt_adherence for s in step.scenes if s.status != "fallback" and s.prompt_adherence is not None]
+    if scores:  # the render's prompt adherence: the mean CLIP score of its generated scenes
+        result.quality_metrics["prompt_adherence_score"] = round(sum(scores) / len(scores), 4)
     return result
 
 

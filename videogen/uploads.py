@@ -317,3 +317,81 @@ def asset_local_path(asset: Asset, workdir: Path) -> Path:
                 for chunk in iter(lambda: src.read(1 << 20), b""):
                     dst.write(chunk)
         return target
+
+
+# --- audio (voice briefs, issue 15) -----------------------------------------------------------------------
+
+#: Containers ffprobe must find for each accepted extension (``format_name`` is a comma list). The browsers'
+#: MediaRecorder writes audio/webm (Chrome, Edge, Firefox ≥ 125), audio/ogg (Firefox) or audio/mp4 (Safari).
+AUDIO_CONTAINERS: dict[str, set[str]] = {
+    ".webm": {"matroska", "webm"}, ".weba": {"matroska", "webm"},
+    ".ogg": {"ogg"}, ".oga": {"ogg"}, ".opus": {"ogg"},
+    ".m4a": {"mov", "mp4", "m4a", "3gp"}, ".mp4": {"mov", "mp4", "m4a", "3gp"},
+    ".wav": {"wav"}, ".mp3": {"mp3"}, ".flac": {"flac"}, ".aac": {"aac"},
+}
+AUDIO_CONTENT_TYPES = {".webm": "audio/webm", ".weba": "audio/webm", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
+                       ".m4a": "audio/mp4", ".mp4": "audio/mp4", ".wav": "audio/wav", ".mp3": "audio/mpeg", ".flac": "audio/flac",
+                       ".aac": "audio/aac"}
+#: Longest voice brief accepted (seconds). The brief's message holds at most 500 characters, about 40 s of
+#: speech at the usual 150 words a minute; 5 minutes leaves room for pauses and false starts.
+AUDIO_MAX_SECONDS = 300
+
+
+def _ffprobe_run(args: list[str], path: Path, name: str) -> subprocess.CompletedProcess:
+    """ffprobe ``args`` on ``path``; ValidationError naming ``name`` when ffprobe is missing or hangs."""
+    try:
+        return subprocess.run([ffprobe_exe(), "-v", "error", *args, str(path)],  # noqa: S603 - fixed arguments, our temp file
+                              capture_output=True, text=True, timeout=60, check=False)
+    except FileNotFoundError as exc:
+        raise ValidationError("ffprobe is not installed on the server (Debian package ffmpeg).") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ValidationError(f"{name} took too long to read; it may be corrupt.") from exc
+
+
+def check_audio_file(path: Path, *, name: str, ext: str) -> dict:
+    """Checks an audio recording with ffprobe: the container matches ``ext`` (:data:`AUDIO_CONTAINERS`),
+    it has an audio stream, every audio packet reads, and it lasts more than 0 and at most
+    :data:`AUDIO_MAX_SECONDS` seconds. A browser's MediaRecorder WebM carries no duration in its header, so the
+    length is taken from the last audio packet. Returns {duration_seconds, content_type, metadata:
+    {codec, container, sample_rate, channels}}. Raises ValidationError whose message names ``name`` (never a
+    server path)."""
+    ext = ext.lower()
+    if ext not in AUDIO_CONTAINERS:
+        raise ValidationError(f"{name}: a voice brief must be a WebM, Ogg, M4A, WAV, MP3 or FLAC recording "
+                              f"(got '{ext or 'no extension'}').")
+    out = _ffprobe_run(["-print_format", "json", "-show_format", "-show_streams"], path, name)
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise ValidationError(f"{name} is not a readable audio recording ({_clean_tool_message(last, path, name)}).")
+    info = json.loads(out.stdout or "{}")
+    fmt = info.get("format") or {}
+    containers = set((fmt.get("format_name") or "").split(","))
+    if not containers & AUDIO_CONTAINERS[ext]:
+        raise ValidationError(f"{name} is named {ext} but its contents are {fmt.get('format_name') or 'not audio'}.")
+    audio = next((s for s in info.get("streams", []) if s.get("codec_type") == "audio"), None)
+    if audio is None:
+        raise ValidationError(f"{name} has no sound (no audio stream); record again and check the microphone.")
+    packets = _ffprobe_run(["-select_streams", "a:0", "-show_entries", "packet=pts_time,duration_time", "-of", "csv=p=0"], path, name)
+    if packets.returncode != 0:
+        last = (packets.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise ValidationError(f"{name} is damaged or incomplete ({_clean_tool_message(last, path, name)}). Record or export it again.")
+    end = 0.0
+    for line in packets.stdout.splitlines():
+        pts, _, dur = line.strip().partition(",")
+        try:
+            end = max(end, float(pts) + (float(dur) if dur and dur != "N/A" else 0.0))
+        except ValueError:
+            continue
+    try:
+        declared = float(fmt.get("duration") or 0)
+    except ValueError:
+        declared = 0.0
+    duration = end or declared
+    if duration <= 0:
+        raise ValidationError(f"{name} is empty (0 s of sound).")
+    if duration > AUDIO_MAX_SECONDS:
+        raise ValidationError(f"{name} is {duration:.0f} s long; a voice brief may be at most {AUDIO_MAX_SECONDS // 60} minutes. "
+                              "Say just the ad's message.")
+    return {"duration_seconds": round(duration, 3), "content_type": AUDIO_CONTENT_TYPES[ext],
+            "metadata": {"codec": audio.get("codec_name"), "container": fmt.get("format_name"),
+                         "sample_rate": int(audio.get("sample_rate") or 0), "channels": int(audio.get("channels") or 0)}}

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, voice_brief_views
 
 app_name = "videogen"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.studio, name="studio"),
     path("new/", views.job_new, name="new"),
     path("uploads/", views.asset_upload, name="asset_upload"),
+    # voice briefs (issue 15): record in the wizard, Whisper on the GPU worker (videogen/voice_brief.py)
+    path("voice-briefs/", voice_brief_views.voice_brief_upload, name="voice_brief_upload"),
+    path("voice-briefs/<int:asset_id>/", voice_brief_views.voice_brief_status, name="voice_brief_status"),
     path("brand/", views.brand_kit, name="brand_kit"),
     path("voices/<int:voice_id>/sample.wav", views.voice_sample, name="voice_sample"),
     path("assets/<int:asset_id>/", views.asset_download, name="asset_download"),

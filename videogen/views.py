@@ -16,7 +16,7 @@ from kolony.core.service_errors import apply_service_errors, errors_as_text
 from kolony.tenancy import current_membership, get_for_org_or_404, org_required, role_can
 from videogen.engine.render.formats import RATIOS
 
-from . import credits, generation, selectors, services
+from . import credits, generation, selectors, services, voice_brief
 from .forms import PLACEMENTS, BriefForm
 from .models import Asset, AssetKind, VideoJob
 
@@ -67,6 +67,8 @@ def job_new(request):
         "form": form, "templates": templates, "template": template, "photos": photos, "placements": PLACEMENTS,
         "selected_images": form.selected_image_ids(),
         "voice_samples_json": json.dumps(form.voice_samples), "gpu_alive": generation.gpu_available(),
+        # voice briefs (issue 15): "Record a voice brief" only while a GPU worker that can transcribe is alive
+        "voice_brief_alive": voice_brief.transcription_available(), "voice_brief_timeout_s": int(voice_brief.timeout_s()),
     })
 
 

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection as db_connection
@@ -48,6 +49,8 @@ from kolony.tenancy import membership_for_user, org_queryset, role_can
 from . import progress as live
 from .base import PlatformError, PublishContext
 from .registry import adapter_for
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -707,6 +710,26 @@ def _succeed(pub: Publication, adapter) -> str:
 # --- activate / pause -----------------------------------------------------------------------
 
 
+def _call_with_fresh_token(conn: PlatformConnection, platform: str, call: Callable[[Any], T]) -> T:
+    """Runs ``call(adapter)`` for an interactive change (pause, budget) with a valid token: refreshed
+    first when due, and once more if the platform refuses it (``PlatformError.auth``). Raises
+    ValidationError naming the field the platform blames (``__all__`` when none)."""
+    try:
+        adapter = adapter_for(platform)
+        _connection_token(conn)
+        conn.refresh_from_db()
+        try:
+            return call(adapter)
+        except PlatformError as exc:
+            if not exc.auth:
+                raise
+            _connection_token(conn, force_refresh=True)
+            conn.refresh_from_db()
+            return call(adapter)
+    except PlatformError as exc:
+        raise ValidationError({exc.field or "__all__": [f"{platform.capitalize()}: {exc.message}"]}) from None
+
+
 def ad_platform_status_change(*, ad: Ad, platform: str, active: bool, user) -> str:
     """Activates (``active``) or pauses the published ``ad`` on ``platform`` through the adapter,
     then stores the platform's new status on ``ad.external`` and the Kolony status. Returns the
@@ -719,20 +742,7 @@ def ad_platform_status_change(*, ad: Ad, platform: str, active: bool, user) -> s
     if not entry.get("id"):
         raise ValidationError({"ad": [f"The ad “{ad.name}” is not published on {platform.capitalize()} yet."]})
     conn = _active_connection(organization=organization, platform=platform)
-    try:
-        adapter = adapter_for(platform)
-        _connection_token(conn)
-        conn.refresh_from_db()
-        try:
-            new_status = adapter.set_status(connection=conn, ad=ad, active=active)
-        except PlatformError as exc:
-            if not exc.auth:
-                raise
-            _connection_token(conn, force_refresh=True)
-            conn.refresh_from_db()
-            new_status = adapter.set_status(connection=conn, ad=ad, active=active)
-    except PlatformError as exc:
-        raise ValidationError({exc.field or "__all__": [f"{platform.capitalize()}: {exc.message}"]}) from None
+    new_status = _call_with_fresh_token(conn, platform, lambda adapter: adapter.set_status(connection=conn, ad=ad, active=active))
     with transaction.atomic():
         locked = Ad.objects.select_for_update().get(pk=ad.pk)
         current = dict((locked.external or {}).get(platform) or {})
@@ -770,20 +780,8 @@ def ad_set_budget_change(*, ad_set: AdSet, platform: str, budget_minor: int, use
     if not ((holder.external or {}).get(platform) or {}).get("id") and not ((ad_set.external or {}).get(platform) or {}).get("id"):
         raise ValidationError({"ad_set": [f"The ad set “{ad_set.name}” is not published on {platform.capitalize()} yet."]})
     conn = _active_connection(organization=organization, platform=platform)
-    try:
-        adapter = adapter_for(platform)
-        _connection_token(conn)
-        conn.refresh_from_db()
-        try:
-            stored = adapter.set_budget(connection=conn, ad_set=ad_set, budget_minor=budget_minor)
-        except PlatformError as exc:
-            if not exc.auth:
-                raise
-            _connection_token(conn, force_refresh=True)
-            conn.refresh_from_db()
-            stored = adapter.set_budget(connection=conn, ad_set=ad_set, budget_minor=budget_minor)
-    except PlatformError as exc:
-        raise ValidationError({exc.field or "__all__": [f"{platform.capitalize()}: {exc.message}"]}) from None
+    stored = _call_with_fresh_token(conn, platform,
+                                    lambda adapter: adapter.set_budget(connection=conn, ad_set=ad_set, budget_minor=budget_minor))
     with transaction.atomic():
         model = type(holder)
         locked = model.objects.select_for_update().get(pk=holder.pk)

@@ -29,6 +29,11 @@
     status.classList.toggle("errorlist", kind === "error");
   }
 
+  function show(el, on) {  // .btn sets display, which beats the hidden attribute
+    el.hidden = !on;
+    el.style.display = on ? "" : "none";
+  }
+
   function busy(on) {
     recordBtn.disabled = on;
     if (fileInput) fileInput.disabled = on;
@@ -91,14 +96,14 @@
         target.dispatchEvent(new Event("input", { bubbles: true }));
         target.focus();
       }
-      say(data.note || "Done: the message below is your voice brief. Edit it as you like.", data.note ? "note" : "done");
+      say(data.note || "Done: the Message above is your voice brief. Edit it as you like.", data.note ? "note" : "done");
     } else {
       say(data.message || "The voice brief could not be transcribed. Try again, or type the brief.", "error");
     }
   }
 
   if (!(window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia)) {
-    recordBtn.hidden = true;  // no recording in this browser: the file upload stays
+    show(recordBtn, false);  // no recording in this browser: the file upload stays
   }
 
   recordBtn.addEventListener("click", async () => {
@@ -117,14 +122,14 @@
       stream.getTracks().forEach((t) => t.stop());
       const mime = recorder.mimeType || (choice ? choice[0] : "audio/webm");
       const blob = new Blob(chunks, { type: mime.split(";")[0] });
-      recordBtn.hidden = false;
-      stopBtn.hidden = true;
+      show(recordBtn, true);
+      show(stopBtn, false);
       if (!blob.size) { say("Nothing was recorded. Try again.", "error"); return; }
       send(blob, "voice-brief" + extensionFor(mime));
     });
     recorder.start();
-    recordBtn.hidden = true;
-    stopBtn.hidden = false;
+    show(recordBtn, false);
+    show(stopBtn, true);
     stopBtn.focus();
     say("Recording… say what the ad should say, then press Stop.", "recording");
   });

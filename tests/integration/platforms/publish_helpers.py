@@ -95,3 +95,4 @@ def ad_set_for(org, user, *, platforms=("meta",), placements=("instagram_reels",
                                                  platforms=list(platforms))
     return campaign_services.ad_set_create(campaign=campaign, actor=user, name="Reels set", budget_minor=2000,
                                            placements=list(placements))
+

@@ -9,16 +9,11 @@ from channels.testing import WebsocketCommunicator
 
 from campaigns.models import Ad, Publication
 from campaigns.platforms import publishing
-from campaigns.platforms.registry import override_adapter
-from tests.integration.platforms.publish_helpers import FakeAdapter, ad_set_for, approved_render, connect
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setattr(publishing, "sleep", lambda seconds: None)
-    adapter = FakeAdapter()
-    with override_adapter("meta", adapter):
-        yield adapter
+from tests.integration.platforms.publish_helpers import (
+    ad_set_for,
+    approved_render,
+    connect,
+)
 
 
 @pytest.fixture

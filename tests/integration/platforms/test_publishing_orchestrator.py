@@ -10,19 +10,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from campaigns.models import Ad, PlatformConnection, Publication
 from campaigns.platforms import publishing
 from campaigns.platforms.base import PlatformError
-from campaigns.platforms.registry import override_adapter
 from kolony.accounts.models import AuditEvent
 from kolony.notifications.models import Notification
 from kolony.outbox.models import OutboxMessage
-from tests.integration.platforms.publish_helpers import STEPS, Crash, FakeAdapter, ad_set_for, approved_render, connect
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setattr(publishing, "sleep", lambda seconds: None)
-    adapter = FakeAdapter()
-    with override_adapter("meta", adapter):
-        yield adapter
+from tests.integration.platforms.publish_helpers import (
+    STEPS,
+    Crash,
+    ad_set_for,
+    approved_render,
+    connect,
+)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from videogen import services
-from videogen.models import Render
+from videogen.models import Asset, AssetKind, Render
 from videogen.review.models import PolicyFinding, RenderComment
 from videogen.uploads import asset_create_from_upload
 
@@ -42,10 +42,16 @@ def routes(ctx):
                                            fingerprint="tenant-routes")
     comment = RenderComment.objects.create(render=render, author=ctx.alice, body="Alice's note")
     key = job.scenes.first().scene_key
+    # a voice brief's recording (issue 15): an AUDIO asset with its transcription state
+    recording = Asset.objects.create(organization=ctx.alice_org, kind=AssetKind.AUDIO, original_name="brief.webm",
+                                     created_by=ctx.alice, metadata={"voice_brief": {"task_id": "tenant-routes",
+                                                                                     "requested_at": 0, "status": "done",
+                                                                                     "text": "Alice's brief"}})
     j = {"job_id": job.pk}
     s = {"job_id": job.pk, "scene_key": key}
     return {
         "videogen:asset_download": {"asset_id": photo.pk},
+        "videogen:voice_brief_status": {"asset_id": recording.pk},
         "videogen:job": j, "videogen:job_render": j, "videogen:job_cancel": j, "videogen:job_compare": j,
         "videogen:job_save_template": j, "videogen:plan_undo": j, "videogen:scene_add": j,
         "videogen:scene_edit": s, "videogen:scene_move": s, "videogen:scene_image": s, "videogen:scene_clip": s,

@@ -134,8 +134,10 @@ def test_a_generated_scene_is_the_clip_in_the_mp4_and_its_gpu_seconds_are_costed
     assert perf["gpu_seconds"] == GPU_SECONDS and "ltx-video" in perf["model_used"]
     assert perf["cost_usd"] == job.trace["cost_estimate"]["usd"]
     assert perf["cost_usd"] == cost_estimate(job.trace["cost_estimate"]["cpu_seconds"], 0, GPU_SECONDS)["usd"]
+    assert render.quality_metrics["prompt_adherence_score"] == 0.31  # the worker's CLIP score of the kept clip
     page = client_for(alice).get(reverse("videogen:job", args=[job.pk])).content.decode()
     assert f"${perf['cost_usd']:.4f}" in page and f"{GPU_SECONDS:.1f} GPU-s" in page
+    assert "Prompt adherence</div><div class=\"value\">0.31" in page
 
 
 @pytest.mark.slow

@@ -9,8 +9,10 @@ from django.utils import timezone
 from campaigns.experiments.selectors import learnings_for
 from campaigns.experiments.simulator import simulate_variant_results
 from campaigns.platforms import publishing
-from campaigns.platforms.registry import override_adapter
-from tests.integration.platforms.publish_helpers import FakeAdapter, ad_set_for, connect
+from tests.integration.platforms.publish_helpers import (
+    ad_set_for,
+    connect,
+)
 from tests.integration.studio.conftest import brief
 from videogen import services as studio
 from videogen.engine.planner.variants import hook_kind
@@ -19,14 +21,6 @@ from videogen.variants import services
 
 pytestmark = pytest.mark.django_db
 HOOKS = ["Meet Aurora Cold Brew.", "Tired of bitter coffee?", "Stop scrolling: cold brew is here."]
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setattr(publishing, "sleep", lambda seconds: None)
-    adapter = FakeAdapter()
-    with override_adapter("meta", adapter):
-        yield adapter
 
 
 def test_the_next_plan_starts_from_the_winning_hook_and_the_trace_says_why(base_job, bob, dana, alice, alice_org, photos,

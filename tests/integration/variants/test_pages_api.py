@@ -2,9 +2,10 @@
 
 import pytest
 
-from campaigns.platforms import publishing
-from campaigns.platforms.registry import override_adapter
-from tests.integration.platforms.publish_helpers import FakeAdapter, ad_set_for, connect
+from tests.integration.platforms.publish_helpers import (
+    ad_set_for,
+    connect,
+)
 from videogen.models import VariantSet
 from videogen.variants import services
 
@@ -37,14 +38,6 @@ def test_bad_levels_show_the_problem_on_the_form(base_job, bob, client_for):
     assert res.status_code == 400
     assert "same as level 1" in res.content.decode()
     assert not VariantSet.objects.exists()
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setattr(publishing, "sleep", lambda seconds: None)
-    adapter = FakeAdapter()
-    with override_adapter("meta", adapter):
-        yield adapter
 
 
 def test_submit_approve_and_publish_from_the_set_page(base_job, bob, dana, alice, alice_org, client_for, rendered, fake):

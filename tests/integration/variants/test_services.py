@@ -7,10 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from campaigns.models import Publication
 from campaigns.platforms import publishing
 from campaigns.platforms.publishing import PublishConflict
-from campaigns.platforms.registry import override_adapter
 from kolony.accounts.models import AuditEvent
 from kolony.outbox.models import OutboxMessage
-from tests.integration.platforms.publish_helpers import FakeAdapter, ad_set_for, connect
+from tests.integration.platforms.publish_helpers import (
+    ad_set_for,
+    connect,
+)
 from tests.integration.studio.conftest import upload
 from videogen.models import VariantSet, VideoJob
 from videogen.plan_store import plan_snapshot
@@ -139,14 +141,6 @@ def test_proposal_starts_from_the_control(base_job, photos):
             assert {int(lv["value"]) for lv in levels} <= {p.pk for p in photos}
     with pytest.raises(ValidationError):
         services.variant_levels_propose(job=base_job, factor="hook", n=7)
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    monkeypatch.setattr(publishing, "sleep", lambda seconds: None)
-    adapter = FakeAdapter()
-    with override_adapter("meta", adapter):
-        yield adapter
 
 
 def test_approve_the_set_then_publish_it_as_sibling_ads(base_job, bob, dana, alice, alice_org, rendered, fake):

@@ -175,6 +175,18 @@ def _no_stop_word_ends(
     return lines
 
 
+
+def _cut_chars(text: str, fonts: FontSet, size: int, max_width: float) -> tuple[list[str], str]:
+    """A single token wider than the line, cut character by character: the full lines and the
+    rest (which starts the next line)."""
+    pieces, piece = [], ""
+    for ch in text:
+        if piece and line_width((piece + ch).rstrip(), fonts, size) > max_width:
+            pieces.append(piece)
+            piece = ""
+        piece += ch
+    return pieces, piece
+
 def _greedy(
     text: str, fonts: FontSet, size: int, max_width: float, *, break_words: bool, protect: Sequence[str],
     lang: str | None = None,
@@ -202,27 +214,14 @@ def _greedy(
         if not cur or line_width(cand.rstrip(), fonts, size) <= max_width:
             cur = cand
             if line_width(cur.rstrip(), fonts, size) > max_width and break_words:
-                # a single token wider than the line: cut it character by character
-                pieces, piece = [], ""
-                for ch in cur:
-                    if piece and line_width((piece + ch).rstrip(), fonts, size) > max_width:
-                        pieces.append(piece)
-                        piece = ""
-                    piece += ch
+                pieces, cur = _cut_chars(cur, fonts, size, max_width)
                 lines += pieces
-                cur = piece
             continue
         lines.append(cur.rstrip())
         cur = tok
         if line_width(cur.rstrip(), fonts, size) > max_width and break_words:
-            pieces, piece = [], ""
-            for ch in cur:
-                if piece and line_width((piece + ch).rstrip(), fonts, size) > max_width:
-                    pieces.append(piece)
-                    piece = ""
-                piece += ch
+            pieces, cur = _cut_chars(cur, fonts, size, max_width)
             lines += pieces
-            cur = piece
     if cur.strip():
         lines.append(cur.rstrip())
     return [ln for ln in lines if ln.strip()]
