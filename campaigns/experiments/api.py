@@ -172,11 +172,27 @@ DECISION_EXAMPLE = {"action": "pause_losers", "metric": "ctr", "winner_render": 
                     "at": "2026-03-15T10:00:00+00:00"}
 
 
+class DecisionSerializer(serializers.Serializer):
+    """What a concluding action did (``VariantSet.decision``; money in minor units)."""
+
+    action = serializers.ChoiceField(choices=["pause_losers", "move_budget"])
+    metric = serializers.CharField()
+    winner_render = serializers.IntegerField(allow_null=True)
+    paused = serializers.ListField(child=serializers.IntegerField(), help_text="Render ids of the paused variants")
+    paused_ads = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the ads paused on their platforms")
+    verdict = serializers.CharField(required=False)
+    budget_minor = serializers.IntegerField(required=False, allow_null=True)
+    previous_budget_minor = serializers.IntegerField(required=False, allow_null=True)
+    budget_moved_minor = serializers.IntegerField(required=False, allow_null=True)
+    by = serializers.IntegerField(help_text="Id of the user who decided")
+    at = serializers.DateTimeField()
+
+
 @extend_schema_view(
     list=extend_schema(summary="Creative tests (variant sets) with their CTR verdict", responses=ExperimentListSerializer(many=True)),
     retrieve=extend_schema(summary="One creative test: arms, verdicts per metric, warnings, decision", responses=ExperimentSerializer),
     pause_losers=extend_schema(summary="Pause the losing variants on their platforms and conclude the test",
-                               request=ConfirmSerializer, responses={200: serializers.DictField()},
+                               request=ConfirmSerializer, responses={200: DecisionSerializer},
                                examples=[OpenApiExample("Decision", value=DECISION_EXAMPLE, response_only=True)]),
     insights=extend_schema(
         summary="Creative insights: which factor levels won, by placement and objective",
@@ -185,7 +201,7 @@ DECISION_EXAMPLE = {"action": "pause_losers", "metric": "ctr", "winner_render": 
                     OpenApiParameter("objective", str, enum=list(Objective.values), required=False)],
         responses=LearningSerializer(many=True)),
     move_budget=extend_schema(summary="Move the ad set's budget to the winner (pause the losers, optionally a new budget)",
-                              request=MoveBudgetSerializer, responses={200: serializers.DictField()}),
+                              request=MoveBudgetSerializer, responses={200: DecisionSerializer}),
 )
 class ExperimentViewSet(OrgScopedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Variant sets of your organization (another organization's id answers 404)."""

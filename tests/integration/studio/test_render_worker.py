@@ -181,9 +181,10 @@ def test_worker_killed_mid_render_is_noticed_by_a_surviving_worker_and_finishes(
         stuck = VideoJob.objects.get(pk=job.pk)
         assert stuck.status == JobStatus.RENDERING and services.work_dir(job.pk).exists()
 
-        # Nobody calls RQ's cleanup by hand: the survivor's sweep notices the dead worker's job.
-        _wait(lambda: VideoJob.objects.get(pk=job.pk).phase == RETRY_AFTER_WORKER_STOPPED, 90,
-              "the surviving worker to notice the dead worker's job")
+        # Nobody calls RQ's cleanup by hand: the survivor's sweep notices the dead worker's job. The
+        # failure callback sets the phase just before RQ re-queues the job: wait for both.
+        _wait(lambda: VideoJob.objects.get(pk=job.pk).phase == RETRY_AFTER_WORKER_STOPPED
+              and django_rq_queue("render").count == 1, 90, "the surviving worker to notice the dead worker's job")
         print(f"dead worker's job noticed after {time.monotonic() - killed_at:.1f} s")
     finally:
         for proc in (victim, survivor):
