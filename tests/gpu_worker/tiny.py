@@ -6,6 +6,13 @@ trained here, a tiny CLIP and a tiny Whisper — saved in the layout the worker 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 CORPUS = [
     "a cup of coffee on a wooden table, morning light",
@@ -148,3 +155,29 @@ def build_models(root, which=("ltx-video", "wan2.1-t2v-1.3b", "clip", "whisper")
     for name in which:
         BUILDERS[name](root / name)
     return root
+
+
+@contextmanager
+def running_gpu_worker(models_dir, log_dir, *, name: str, media_root, redis_url: str, redis_conn) -> Iterator[subprocess.Popen]:
+    """A real ``python -m gpu_worker`` on the CPU over ``models_dir``, logging to ``log_dir/gpu.log``;
+    yields once it has announced itself (≤ 180 s) and stops it afterwards."""
+    from gpu_worker.contract import live_workers
+
+    env = {**os.environ, "KOLONY_MODELS_DIR": str(models_dir), "KOLONY_MEDIA_ROOT": str(media_root),
+           "REDIS_URL": redis_url, "KOLONY_GPU_DEVICE": "cpu", "KOLONY_GPU_WORKER_NAME": name}
+    log_path = Path(log_dir) / "gpu.log"
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "gpu_worker"], cwd=Path(__file__).resolve().parents[2], env=env,
+                                  stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 180
+            while not live_workers(redis_conn) and time.monotonic() < deadline:
+                assert worker.poll() is None, log_path.read_text()[-3000:]
+                time.sleep(0.5)
+            yield worker
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()

@@ -3,10 +3,7 @@ random-weight LTX-Video built in the test, on the CPU) produces a render whose g
 visibly the generated clip — the MP4's pixels in that scene match the clip's own frame, reframed
 for the format as the compositor does, and differ from the template scene's."""
 
-import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -40,34 +37,19 @@ def _mean_abs(a, b):
 
 def test_a_real_gpu_worker_makes_the_scene_and_the_render_shows_its_clip(alice_org, alice, photo, make_brief, redis_conn,
                                                                           tmp_path, monkeypatch):
-    from gpu_worker.contract import live_workers
-    from tests.gpu_worker.tiny import build_models
+    from tests.gpu_worker.tiny import build_models, running_gpu_worker
 
     models = build_models(tmp_path / "models", which=("ltx-video",))
     # tiny clips: the tiny model's cost grows with pixels × frames; the render reframes them all the same
     monkeypatch.setattr(generation, "CLIP_SIZES", {r: (64, 96) for r in generation.CLIP_SIZES})
     monkeypatch.setattr(generation, "CLIP_STEPS", 3)
-    env = {**os.environ, "KOLONY_MODELS_DIR": str(models), "KOLONY_MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
-           "REDIS_URL": django_settings.REDIS_URL, "KOLONY_GPU_DEVICE": "cpu", "KOLONY_GPU_WORKER_NAME": "tiny-cpu-worker"}
-    log = open(tmp_path / "gpu.log", "wb")
-    worker = subprocess.Popen([sys.executable, "-m", "gpu_worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 180
-        while not live_workers(redis_conn) and time.monotonic() < deadline:
-            assert worker.poll() is None, (tmp_path / "gpu.log").read_text()[-3000:]
-            time.sleep(0.5)
+    with running_gpu_worker(models, tmp_path, name="tiny-cpu-worker", media_root=django_settings.MEDIA_ROOT,
+                            redis_url=django_settings.REDIS_URL, redis_conn=redis_conn):
         assert generation.gpu_available(), "the worker announced itself with a clip model"
         job = services.video_job_create(organization=alice_org, user=alice, brief_data=make_brief([photo.pk]))
         key = job.scenes.order_by("number").first().scene_key
         generation.scene_set_generation(job=job, user=alice, scene_key=key, enabled=True, prompt="a cup of coffee on a wooden table")
         render = video_job_render(job.pk)
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
     job.refresh_from_db()
     assert job.status == JobStatus.COMPLETED and render is not None, job.error_message
     stage = next(s for s in job.trace["stages"] if s["name"] == "generate")

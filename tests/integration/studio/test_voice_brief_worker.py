@@ -4,9 +4,7 @@ Whisper built in the test (tests/gpu_worker/tiny.py, no hub) announces itself, t
 Random weights make no real words, so the test asserts the round trip — the worker read the stored recording,
 answered ok with its Whisper, and the Studio turned that into a final answer — not the wording."""
 
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,24 +23,17 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_a_real_gpu_worker_transcribes_a_voice_brief(alice_client, redis_conn, tmp_path):
-    from gpu_worker.contract import live_workers, read_result
+    from gpu_worker.contract import read_result
     from kolony.outbox.services import outbox_drain
-    from tests.gpu_worker.tiny import build_models
+    from tests.gpu_worker.tiny import build_models, running_gpu_worker
 
     models = build_models(tmp_path / "models", which=("whisper",))
-    env = {**os.environ, "KOLONY_MODELS_DIR": str(models), "KOLONY_MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
-           "REDIS_URL": django_settings.REDIS_URL, "KOLONY_GPU_DEVICE": "cpu", "KOLONY_GPU_WORKER_NAME": "tiny-whisper"}
     assert "data-voice-brief" not in alice_client.get(reverse("videogen:new")).content.decode()
     audio = tmp_path / "brief.webm"
     subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=2", "-c:a", "libopus",
                     str(audio)], check=True)
-    log = open(tmp_path / "gpu.log", "wb")
-    worker = subprocess.Popen([sys.executable, "-m", "gpu_worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 180
-        while not live_workers(redis_conn) and time.monotonic() < deadline:
-            assert worker.poll() is None, (tmp_path / "gpu.log").read_text()[-3000:]
-            time.sleep(0.5)
+    with running_gpu_worker(models, tmp_path, name="tiny-whisper", media_root=django_settings.MEDIA_ROOT,
+                            redis_url=django_settings.REDIS_URL, redis_conn=redis_conn) as worker:
         assert voice_brief.transcription_available(), "the worker announced its Whisper (a model of kind stt)"
         assert "Record a voice brief" in alice_client.get(reverse("videogen:new")).content.decode()
         res = alice_client.post(reverse("videogen:voice_brief_upload"),
@@ -56,13 +47,6 @@ def test_a_real_gpu_worker_transcribes_a_voice_brief(alice_client, redis_conn, t
             assert worker.poll() is None, (tmp_path / "gpu.log").read_text()[-3000:]
             time.sleep(0.5)
             answer = alice_client.get(url).json()
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
     from videogen.models import Asset
 
     task_id = Asset.objects.get(pk=res.json()["id"]).metadata["voice_brief"]["task_id"]
