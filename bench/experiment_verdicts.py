@@ -5,9 +5,12 @@ impressions per arm and day.
 (a) ``evaluate`` with CPA / ROAS (the results page: two seeded bootstraps of 2000 resamples per variant);
 (b) ``evaluate(ratios=False)`` (lists, actions, ``learnings_for``);
 (c) 200 null simulations of a 3-arm set through the CTR verdict (the unit test's loop), and how
-    many declared a winner.
+    many declared a winner;
+(d) what the marketer waits for: the whole ``GET /experiments/<id>/`` request (session, queries,
+    verdicts, template) through Django's test client against the dev database's demo tests
+    (``make run`` seeds them; run with the same ``DATABASE_URL``; ``--page-only`` skips a–c). Skipped with a note when there are none.
 
-Run: ``.venv/bin/python bench/experiment_verdicts.py [--repeat 5]``.
+Run: ``.venv/bin/python bench/experiment_verdicts.py [--repeat 5] [--page-only]``.
 """
 
 from __future__ import annotations
@@ -37,8 +40,12 @@ def timed(fn, repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--page-only", action="store_true")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}; median of {args.repeat}")
+    if args.page_only:
+        page(args.repeat)
+        return
     for variants in (1, 2, 4):
         arms = simulate_arms(lift=0.1, seed=1, days=14, variants=variants)
         full = timed(lambda arms=arms: evaluate(arms), args.repeat)
@@ -48,6 +55,33 @@ def main() -> None:
     winners = sum(_proportion_verdict("ctr", simulate_arms(lift=0.0, seed=s, days=14, variants=2), min_impressions=1000,
                                       min_lift=0.1, alpha=0.05).state == "winner" for s in range(200))
     print(f"(c) 200 null simulations, 3 arms: {time.perf_counter() - start:.1f} s, {winners} declared a winner")
+    page(args.repeat)
+
+
+def page(repeat: int) -> None:
+    """(d): the results page of every demo creative test, whole request, first (cold) and median."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kolony.settings")
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from videogen.models import VariantSet
+
+    sets = list(VariantSet.objects.select_related("created_by").order_by("pk")[:2])
+    if not sets:
+        print("(d) no creative tests in the dev database: run `make run` first")
+        return
+    for vs in sets:
+        client = Client()
+        client.force_login(vs.created_by)
+        url = f"/experiments/{vs.pk}/"
+        start = time.perf_counter()
+        status = client.get(url).status_code
+        cold = time.perf_counter() - start
+        warm = timed(lambda client=client, url=url: client.get(url), repeat)
+        print(f"(d) GET {url} ({vs.name}, {vs.jobs.count() or '?'} variants): {status}, "
+              f"first {cold * 1000:.0f} ms, median {warm * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
